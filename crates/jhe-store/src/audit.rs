@@ -1,0 +1,120 @@
+//! The append-only audit trail: who did what to which patients' data, and how it ended.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use jhe_domain::*;
+
+use crate::connection::DbConnection;
+use crate::error::StoreResult;
+use crate::rows::*;
+use crate::schema::{audit_event_patients, audit_events};
+
+/// Appends an event and the patients it touched.
+pub fn append_audit_event(conn: &mut DbConnection, event: &NewAuditEvent) -> StoreResult<AuditEventId> {
+    conn.transaction(|conn| {
+        let id: i64 = diesel::insert_into(audit_events::table)
+            .values((
+                audit_events::occurred_at.eq(to_db_time(event.occurred_at)),
+                audit_events::actor_user_id.eq(event.actor_user_id.map(UserId::get)),
+                audit_events::action.eq(&event.action),
+                audit_events::target_type.eq(&event.target_type),
+                audit_events::target_id.eq(event.target_id.as_deref()),
+                audit_events::outcome.eq(event.outcome.as_str()),
+                audit_events::detail.eq(event.detail.as_deref()),
+            ))
+            .returning(audit_events::id)
+            .get_result(conn)?;
+        let mut patients: Vec<i64> = event.patient_ids.iter().map(|p| p.get()).collect();
+        patients.sort_unstable();
+        patients.dedup();
+        for patient in patients {
+            diesel::insert_into(audit_event_patients::table)
+                .values((
+                    audit_event_patients::audit_event_id.eq(id),
+                    audit_event_patients::patient_id.eq(patient),
+                ))
+                .execute(conn)?;
+        }
+        Ok(AuditEventId(id))
+    })
+}
+
+/// Which events to read back.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub patient: Option<PatientId>,
+    pub actor: Option<UserId>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// Events matching `filter`, newest first, one page at a time, with the total count.
+pub fn list_audit_events(
+    conn: &mut DbConnection,
+    filter: &AuditFilter,
+    offset: i64,
+    limit: i64,
+) -> StoreResult<(i64, Vec<AuditEvent>)> {
+    let filtered = || {
+        let mut q = audit_events::table.into_boxed();
+        if let Some(patient) = filter.patient {
+            q = q.filter(
+                audit_events::id.eq_any(
+                    audit_event_patients::table
+                        .filter(audit_event_patients::patient_id.eq(patient.get()))
+                        .select(audit_event_patients::audit_event_id),
+                ),
+            );
+        }
+        if let Some(actor) = filter.actor {
+            q = q.filter(audit_events::actor_user_id.eq(actor.get()));
+        }
+        if let Some(since) = filter.since {
+            q = q.filter(audit_events::occurred_at.ge(to_db_time(since)));
+        }
+        if let Some(until) = filter.until {
+            q = q.filter(audit_events::occurred_at.lt(to_db_time(until)));
+        }
+        q
+    };
+    let total: i64 = filtered().count().get_result(conn)?;
+    let rows: Vec<AuditEventRow> = filtered()
+        .order((audit_events::occurred_at.desc(), audit_events::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .select(AuditEventRow::as_select())
+        .load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let links: Vec<(i64, i64)> = audit_event_patients::table
+        .filter(audit_event_patients::audit_event_id.eq_any(&ids))
+        .order((
+            audit_event_patients::audit_event_id,
+            audit_event_patients::patient_id,
+        ))
+        .select((
+            audit_event_patients::audit_event_id,
+            audit_event_patients::patient_id,
+        ))
+        .load(conn)?;
+    let events = rows
+        .into_iter()
+        .map(|r| {
+            Ok(AuditEvent {
+                id: AuditEventId(r.id),
+                occurred_at: from_db_time(r.occurred_at),
+                actor_user_id: r.actor_user_id.map(UserId),
+                patient_ids: links
+                    .iter()
+                    .filter(|(e, _)| *e == r.id)
+                    .map(|(_, p)| PatientId(*p))
+                    .collect(),
+                outcome: parse_enum(&r.outcome)?,
+                action: r.action,
+                target_type: r.target_type,
+                target_id: r.target_id,
+                detail: r.detail,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok((total, events))
+}

@@ -1,0 +1,269 @@
+//! One connection type for both backends, chosen from the database URL's scheme, and the r2d2 pool around it.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+
+use crate::error::{StoreError, StoreResult};
+
+/// A connection to either backend. Queries written against this type run on both; backend-specific SQL matches on
+/// the variant.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+impl fmt::Debug for DbConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DbConnection::Postgres(_) => "DbConnection::Postgres",
+            DbConnection::Sqlite(_) => "DbConnection::Sqlite",
+        })
+    }
+}
+
+impl DbConnection {
+    /// Which backend this connection talks to.
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConnection::Postgres(_) => Backend::Postgres,
+            DbConnection::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}
+
+/// The two supported database backends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        })
+    }
+}
+
+/// Where the data lives, parsed from a database URL.
+///
+/// * `postgres://…` or `postgresql://…`: PostgreSQL.
+/// * `sqlite://<path>` (`sqlite:///abs/path` for an absolute path) or a plain file path: SQLite.
+/// * Any other `scheme://` is refused, so a mistyped PostgreSQL URL never silently becomes a SQLite file.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+impl fmt::Debug for DatabaseTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            // The URL may carry a password.
+            DatabaseTarget::Postgres(url) => write!(f, "Postgres({})", redact_url(url)),
+            DatabaseTarget::Sqlite(path) => write!(f, "Sqlite({})", path.display()),
+        }
+    }
+}
+
+impl DatabaseTarget {
+    /// Parses a database URL; see the type's documentation for what is accepted.
+    pub fn parse(url: &str) -> StoreResult<Self> {
+        let url = url.trim();
+        if url.is_empty() {
+            return Err(StoreError::InvalidDatabaseUrl("the database URL is empty".into()));
+        }
+        match url.split_once("://") {
+            Some((scheme, rest)) => match scheme.to_ascii_lowercase().as_str() {
+                "postgres" | "postgresql" => Ok(DatabaseTarget::Postgres(url.to_owned())),
+                "sqlite" => {
+                    if rest.is_empty() {
+                        return Err(StoreError::InvalidDatabaseUrl(
+                            "sqlite:// needs a file path, for example sqlite://jhe.sqlite3".into(),
+                        ));
+                    }
+                    Ok(DatabaseTarget::Sqlite(PathBuf::from(rest)))
+                }
+                other => Err(StoreError::InvalidDatabaseUrl(format!(
+                    "unsupported database URL scheme \"{other}://\"; use postgres://…, postgresql://…, \
+                     sqlite://<path> or a plain file path"
+                ))),
+            },
+            None if url == ":memory:" || url.starts_with("file:") => Err(StoreError::InvalidDatabaseUrl(
+                "in-memory and file: URIs are not supported; every pooled connection would see a different \
+                 database. Use a file path."
+                    .into(),
+            )),
+            None => Ok(DatabaseTarget::Sqlite(PathBuf::from(url))),
+        }
+    }
+
+    /// The backend this target uses.
+    pub fn backend(&self) -> Backend {
+        match self {
+            DatabaseTarget::Postgres(_) => Backend::Postgres,
+            DatabaseTarget::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// A form safe to print in logs: any password is replaced.
+    pub fn redacted(&self) -> String {
+        format!("{self:?}")
+    }
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        match self {
+            DatabaseTarget::Postgres(url) => diesel::PgConnection::establish(url)
+                .map(DbConnection::Postgres)
+                .map_err(r2d2::Error::ConnectionError),
+            DatabaseTarget::Sqlite(path) => {
+                let path = path.to_string_lossy();
+                let mut conn =
+                    diesel::SqliteConnection::establish(&path).map_err(r2d2::Error::ConnectionError)?;
+                // SQLite leaves foreign keys off and fails writers at once under contention unless told otherwise.
+                conn.batch_execute(
+                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            // Replacing the password only fails for URLs that cannot have one, which this one does.
+            let _ = parsed.set_password(Some("redacted"));
+            parsed.to_string()
+        }
+        Ok(parsed) => parsed.to_string(),
+        Err(_) => "<unparseable URL>".into(),
+    }
+}
+
+/// Opens connections for the pool, always to the backend the URL named.
+#[derive(Debug)]
+pub struct ConnectionManager {
+    target: DatabaseTarget,
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        self.target.connect()
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        std::thread::panicking()
+    }
+}
+
+/// The connection pool shared by request handlers.
+pub type DbPool = r2d2::Pool<ConnectionManager>;
+/// A connection checked out of [`DbPool`].
+pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+/// Pool sizing.
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    pub max_size: u32,
+    pub connection_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self {
+            max_size: 10,
+            connection_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Parses `url`, opens a pool on the backend it names and checks that a connection can be made.
+pub fn open_pool(url: &str, options: &PoolOptions) -> StoreResult<(DatabaseTarget, DbPool)> {
+    let target = DatabaseTarget::parse(url)?;
+    let manager = ConnectionManager {
+        target: target.clone(),
+    };
+    let pool = r2d2::Pool::builder()
+        .max_size(options.max_size)
+        .connection_timeout(options.connection_timeout)
+        .build(manager)
+        .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", target.redacted())))?;
+    Ok((target, pool))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_choose_their_backend_by_scheme() {
+        assert_eq!(
+            DatabaseTarget::parse("postgres://u@h/db").unwrap(),
+            DatabaseTarget::Postgres("postgres://u@h/db".into())
+        );
+        assert_eq!(
+            DatabaseTarget::parse("postgresql://h/db").unwrap().backend(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            DatabaseTarget::parse("sqlite://jhe.sqlite3").unwrap(),
+            DatabaseTarget::Sqlite("jhe.sqlite3".into())
+        );
+        assert_eq!(
+            DatabaseTarget::parse("sqlite:///var/lib/jhe.db").unwrap(),
+            DatabaseTarget::Sqlite("/var/lib/jhe.db".into())
+        );
+        assert_eq!(
+            DatabaseTarget::parse("data/jhe.sqlite3").unwrap(),
+            DatabaseTarget::Sqlite("data/jhe.sqlite3".into())
+        );
+    }
+
+    #[test]
+    fn unknown_schemes_are_refused_with_a_message() {
+        for url in [
+            "foo://x",
+            "postgress://h/db",
+            "mysql://h/db",
+            "",
+            ":memory:",
+            "sqlite://",
+        ] {
+            let err = DatabaseTarget::parse(url).unwrap_err();
+            assert!(matches!(err, StoreError::InvalidDatabaseUrl(_)), "{url}: {err}");
+        }
+        let err = DatabaseTarget::parse("foo://x").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("unsupported database URL scheme \"foo://\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn passwords_never_reach_debug_output() {
+        let target = DatabaseTarget::parse("postgres://jhe:s3cret@db.example/jhe").unwrap();
+        let shown = format!("{target:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("jhe:redacted@db.example"), "{shown}");
+    }
+}

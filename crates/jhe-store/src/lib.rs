@@ -1,0 +1,31 @@
+//! Storage for the exchange: the diesel schema, one connection type over SQLite and PostgreSQL, the pool, the
+//! embedded migrations, and repository functions that take `&mut DbConnection` and return domain types.
+//!
+//! It sits above the pure crates (`jhe-domain`, `jhe-consent`, `jhe-fhir`, `jhe-oauth`) and must never depend on
+//! the HTTP layer or the server binary.
+
+mod connection;
+mod error;
+mod migrations;
+mod rows;
+pub mod schema;
+#[cfg(feature = "test-support")]
+pub mod testing;
+
+pub mod audit;
+pub mod clients;
+pub mod consents;
+pub mod data_sources;
+pub mod invitations;
+pub mod observations;
+pub mod organizations;
+pub mod people;
+pub mod settings;
+pub mod studies;
+pub mod vocabulary;
+
+pub use connection::{
+    Backend, DatabaseTarget, DbConnection, DbPool, PoolOptions, PooledConnection, open_pool,
+};
+pub use error::{StoreError, StoreResult};
+pub use migrations::{applied_migrations, has_pending_migrations, revert_all_migrations, run_migrations};

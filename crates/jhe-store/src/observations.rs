@@ -1,0 +1,117 @@
+//! Stored Open mHealth observations and their business identifiers.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use jhe_domain::*;
+
+use crate::connection::DbConnection;
+use crate::error::{StoreError, StoreResult};
+use crate::rows::*;
+use crate::schema::{observation_identifiers, observations};
+
+#[derive(Insertable)]
+#[diesel(table_name = observations)]
+struct InsertObservation<'a> {
+    id: Option<i64>,
+    subject_patient_id: i64,
+    codeable_concept_id: i64,
+    data_source_id: Option<i64>,
+    omh_data: &'a str,
+    status: &'a str,
+    effective_start: Option<chrono::NaiveDateTime>,
+    effective_end: Option<chrono::NaiveDateTime>,
+    last_updated: chrono::NaiveDateTime,
+}
+
+/// Stores observations with their identifiers, all or nothing. A duplicate identifier fails the whole call with
+/// [`StoreError::Duplicate`] on `observation_identifiers_system_value_key`.
+pub fn insert_observations(
+    conn: &mut DbConnection,
+    new: &[NewObservation],
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<Observation>> {
+    conn.transaction(|conn| {
+        let mut stored = Vec::with_capacity(new.len());
+        for obs in new {
+            let row = InsertObservation {
+                id: obs.id.map(ObservationId::get),
+                subject_patient_id: obs.patient_id.get(),
+                codeable_concept_id: obs.scope_code_id.get(),
+                data_source_id: obs.data_source_id.map(DataSourceId::get),
+                omh_data: &obs.omh_data,
+                status: obs.status.as_str(),
+                effective_start: obs.effective.map(|e| to_db_time(e.start())),
+                effective_end: obs.effective.map(|e| to_db_time(e.end())),
+                last_updated: to_db_time(now),
+            };
+            let saved: Observation = diesel::insert_into(observations::table)
+                .values(&row)
+                .returning(observations::all_columns)
+                .get_result::<ObservationRow>(conn)?
+                .try_into()?;
+            for identifier in &obs.identifiers {
+                diesel::insert_into(observation_identifiers::table)
+                    .values((
+                        observation_identifiers::observation_id.eq(saved.id.get()),
+                        observation_identifiers::system.eq(&identifier.system),
+                        observation_identifiers::value.eq(&identifier.value),
+                    ))
+                    .execute(conn)?;
+            }
+            stored.push(saved);
+        }
+        Ok(stored)
+    })
+}
+
+/// Reads one observation.
+pub fn get_observation(conn: &mut DbConnection, id: ObservationId) -> StoreResult<Observation> {
+    observations::table
+        .find(id.get())
+        .select(ObservationRow::as_select())
+        .first(conn)?
+        .try_into()
+}
+
+/// Deletes one observation with its identifiers.
+pub fn delete_observation(conn: &mut DbConnection, id: ObservationId) -> StoreResult<()> {
+    let n = diesel::delete(observations::table.find(id.get())).execute(conn)?;
+    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
+
+/// The identifiers of an observation, in the order they were stored.
+pub fn identifiers_of_observation(
+    conn: &mut DbConnection,
+    id: ObservationId,
+) -> StoreResult<Vec<Identifier>> {
+    Ok(observation_identifiers::table
+        .filter(observation_identifiers::observation_id.eq(id.get()))
+        .order(observation_identifiers::id)
+        .select((observation_identifiers::system, observation_identifiers::value))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .map(|(system, value)| Identifier { system, value })
+        .collect())
+}
+
+/// The observation holding an identifier, if any.
+pub fn find_observation_by_identifier(
+    conn: &mut DbConnection,
+    identifier: &Identifier,
+) -> StoreResult<Option<ObservationId>> {
+    Ok(observation_identifiers::table
+        .filter(observation_identifiers::system.eq(&identifier.system))
+        .filter(observation_identifiers::value.eq(&identifier.value))
+        .select(observation_identifiers::observation_id)
+        .first::<i64>(conn)
+        .optional()?
+        .map(ObservationId))
+}
+
+/// How many observations a patient has.
+pub fn count_observations_of_patient(conn: &mut DbConnection, patient: PatientId) -> StoreResult<i64> {
+    Ok(observations::table
+        .filter(observations::subject_patient_id.eq(patient.get()))
+        .count()
+        .get_result(conn)?)
+}

@@ -1,0 +1,137 @@
+//! Isolated databases for tests: a fresh SQLite file, or a fresh PostgreSQL database created through
+//! `JHE_TEST_POSTGRES_URL` and dropped afterwards. Each test gets its own, so tests run in parallel.
+//!
+//! Enabled by the `test-support` feature; never part of a release build.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+
+use crate::connection::{Backend, DbPool, PoolOptions, open_pool};
+use crate::migrations::run_migrations;
+
+/// The environment variable naming a PostgreSQL server for tests, for example
+/// `postgres://postgres@127.0.0.1:5432/postgres`. Each test creates and drops its own database there.
+pub const POSTGRES_URL_VAR: &str = "JHE_TEST_POSTGRES_URL";
+
+/// The reason PostgreSQL variants of tests are ignored by default.
+pub const POSTGRES_IGNORE_REASON: &str = "PostgreSQL: set JHE_TEST_POSTGRES_URL and pass --include-ignored";
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A database that exists for the lifetime of this value.
+pub struct TestDb {
+    pub url: String,
+    pub backend: Backend,
+    _dir: Option<tempfile::TempDir>,
+    pg_admin: Option<(String, String)>,
+}
+
+impl std::fmt::Debug for TestDb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TestDb({}, {})", self.backend, self.url)
+    }
+}
+
+impl TestDb {
+    /// An empty database of the given backend, without migrations.
+    ///
+    /// # Panics
+    /// When the backend cannot be set up: a PostgreSQL test run without `JHE_TEST_POSTGRES_URL` fails loudly
+    /// rather than passing without having run.
+    pub fn empty(backend: Backend) -> TestDb {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("cannot create a temp dir: {e}"));
+                let url = format!("sqlite://{}", dir.path().join("test.sqlite3").display());
+                TestDb {
+                    url,
+                    backend,
+                    _dir: Some(dir),
+                    pg_admin: None,
+                }
+            }
+            Backend::Postgres => {
+                let admin = std::env::var(POSTGRES_URL_VAR).unwrap_or_else(|_| {
+                    panic!("{POSTGRES_URL_VAR} is not set; it is needed for PostgreSQL tests")
+                });
+                let name = format!(
+                    "jhe_test_{}_{}_{}",
+                    std::process::id(),
+                    COUNTER.fetch_add(1, Ordering::Relaxed),
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map(|d| d.subsec_nanos())
+                        .unwrap_or(0)
+                );
+                let mut conn = PgConnection::establish(&admin)
+                    .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {POSTGRES_URL_VAR}: {e}"));
+                conn.batch_execute(&format!("CREATE DATABASE {name}"))
+                    .unwrap_or_else(|e| panic!("cannot create test database {name}: {e}"));
+                let mut url = url::Url::parse(&admin).unwrap_or_else(|e| panic!("{POSTGRES_URL_VAR}: {e}"));
+                url.set_path(&format!("/{name}"));
+                TestDb {
+                    url: url.to_string(),
+                    backend,
+                    _dir: None,
+                    pg_admin: Some((admin, name)),
+                }
+            }
+        }
+    }
+
+    /// A migrated database with its pool.
+    pub fn migrated(backend: Backend) -> (TestDb, DbPool) {
+        let db = TestDb::empty(backend);
+        let pool = db.pool();
+        let mut conn = pool.get().unwrap_or_else(|e| panic!("pool: {e}"));
+        run_migrations(&mut conn).unwrap_or_else(|e| panic!("migrations: {e}"));
+        drop(conn);
+        (db, pool)
+    }
+
+    /// A small pool on this database.
+    pub fn pool(&self) -> DbPool {
+        let options = PoolOptions {
+            max_size: 4,
+            ..PoolOptions::default()
+        };
+        open_pool(&self.url, &options)
+            .unwrap_or_else(|e| panic!("cannot open {}: {e}", self.url))
+            .1
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.pg_admin {
+            if let Ok(mut conn) = PgConnection::establish(admin) {
+                let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+/// Runs a test body once per backend: `backend_tests!(name, |backend| { … })` defines `name::sqlite` and
+/// `name::postgres` (the latter ignored unless asked for, with the reason shown in the test output).
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident => $body:expr;)+) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[test]
+            fn sqlite() {
+                ($body)($crate::Backend::Sqlite);
+            }
+
+            #[test]
+            #[ignore = "PostgreSQL: set JHE_TEST_POSTGRES_URL and pass --include-ignored"]
+            fn postgres() {
+                ($body)($crate::Backend::Postgres);
+            }
+        }
+    )+};
+}
