@@ -129,9 +129,9 @@ impl DatabaseTarget {
                 let mut conn =
                     diesel::SqliteConnection::establish(&path).map_err(r2d2::Error::ConnectionError)?;
                 // SQLite leaves foreign keys off and fails writers at once under contention unless told otherwise.
+                // (WAL is a property of the file, switched on once in `open_pool`.)
                 conn.batch_execute(
-                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+                    "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConnection::Sqlite(conn))
@@ -199,6 +199,16 @@ impl Default for PoolOptions {
 /// Parses `url`, opens a pool on the backend it names and checks that a connection can be made.
 pub fn open_pool(url: &str, options: &PoolOptions) -> StoreResult<(DatabaseTarget, DbPool)> {
     let target = DatabaseTarget::parse(url)?;
+    if let DatabaseTarget::Sqlite(_) = &target {
+        // Switching to WAL needs the file to itself, so do it once here rather than racing in every new
+        // pooled connection. The setting persists in the file.
+        let mut conn = target
+            .connect()
+            .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", target.redacted())))?;
+        conn.batch_execute("PRAGMA journal_mode = WAL;").map_err(|e| {
+            StoreError::Unavailable(format!("cannot switch {} to WAL: {e}", target.redacted()))
+        })?;
+    }
     let manager = ConnectionManager {
         target: target.clone(),
     };
@@ -256,6 +266,40 @@ mod tests {
             err.to_string()
                 .contains("unsupported database URL scheme \"foo://\""),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn sqlite_connections_enforce_foreign_keys_and_use_wal() {
+        #[derive(diesel::QueryableByName)]
+        struct Value {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            value: String,
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("p.sqlite3").display());
+        let (_, pool) = open_pool(&url, &PoolOptions::default()).unwrap();
+        let conn = &mut pool.get().unwrap();
+        let read = |conn: &mut DbConnection, sql: &str| {
+            diesel::sql_query(sql).get_result::<Value>(conn).unwrap().value
+        };
+        assert_eq!(
+            read(
+                conn,
+                "SELECT CAST(foreign_keys AS TEXT) AS value FROM pragma_foreign_keys"
+            ),
+            "1"
+        );
+        assert_eq!(
+            read(conn, "SELECT journal_mode AS value FROM pragma_journal_mode"),
+            "wal"
+        );
+        assert_eq!(
+            read(
+                conn,
+                "SELECT CAST(timeout AS TEXT) AS value FROM pragma_busy_timeout"
+            ),
+            "10000"
         );
     }
 

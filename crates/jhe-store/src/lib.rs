@@ -20,6 +20,7 @@ pub mod invitations;
 pub mod observations;
 pub mod organizations;
 pub mod people;
+pub mod seed;
 pub mod settings;
 pub mod studies;
 pub mod vocabulary;

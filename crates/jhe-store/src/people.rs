@@ -252,3 +252,12 @@ pub fn find_patient_by_identifier(
         .optional()?
         .map(PatientId))
 }
+
+/// Whether any login account exists (an empty database has none).
+pub fn any_user_exists(conn: &mut DbConnection) -> StoreResult<bool> {
+    Ok(users::table
+        .select(users::id)
+        .first::<i64>(conn)
+        .optional()?
+        .is_some())
+}

@@ -1,5 +1,7 @@
 //! Every table written and read back on each backend, and constraint violations arriving as typed errors.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failed assertion
+
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use jhe_domain::*;
 use jhe_store::testing::TestDb;

@@ -1,6 +1,8 @@
 //! Invariants of the two migration folders: same names, same tables, columns and indexes, every foreign key
 //! indexed, and a clean down/up cycle.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failed assertion
+
 use std::collections::BTreeSet;
 use std::path::Path;
 

@@ -1,0 +1,144 @@
+//! The binary as an operator meets it: fresh directory, one command.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failed assertion
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_jhe-server");
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn server(dir: &std::path::Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(dir)
+        .args(args)
+        .env_remove("JHE_DATABASE_URL")
+        .env_remove("JHE_BIND")
+        .env("JHE_LOG", "warn");
+    cmd
+}
+
+/// A minimal HTTP/1.1 GET, enough to probe the server without pulling in a client library.
+fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split(' ').nth(1)?.parse().ok()?;
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned();
+    Some((status, body))
+}
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn serve_with_demo_data_on_a_fresh_directory_answers_health() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let bind = format!("127.0.0.1:{port}");
+    let mut child = Running(
+        server(dir.path(), &["serve", "--demo", "--bind", &bind])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let answer = loop {
+        if let Some(answer) = http_get(port, "/health") {
+            break answer;
+        }
+        assert!(
+            child.0.try_wait().unwrap().is_none(),
+            "the server exited before answering"
+        );
+        assert!(Instant::now() < deadline, "no answer on {bind} within 60 s");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(answer.0, 200, "{answer:?}");
+    assert!(
+        answer.1.contains(r#""status":"ok""#) && answer.1.contains(r#""version":"v"#),
+        "{answer:?}"
+    );
+    assert!(
+        dir.path().join("jhe.sqlite3").is_file(),
+        "the default database is a SQLite file in the working directory"
+    );
+}
+
+#[test]
+fn an_unknown_database_scheme_stops_the_start_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = server(dir.path(), &["serve", "--database-url", "foo://x"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("unsupported database URL scheme \"foo://\""),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--database-url"),
+        "the message names the setting: {stderr}"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing may be created"
+    );
+}
+
+#[test]
+fn migrate_and_seed_twice_succeed_and_the_second_seed_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("ops.sqlite3").display());
+    let migrate = server(dir.path(), &["migrate", "--database-url", &db])
+        .output()
+        .unwrap();
+    assert!(
+        migrate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrate.stderr)
+    );
+    for expected in ["demo data loaded", "demo data already present; nothing changed"] {
+        let out = server(dir.path(), &["seed", "--database-url", &db])
+            .env("JHE_LOG", "info")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        assert!(stderr.contains(expected), "expected {expected:?} in {stderr}");
+    }
+}
+
+#[test]
+fn a_bad_site_url_stops_the_start_with_a_message_naming_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = server(dir.path(), &["serve", "--site-url", "localhost:8000"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("JHE_SITE_URL"), "{stderr}");
+}
