@@ -37,6 +37,9 @@ impl DbConnection {
     }
 }
 
+/// The query backend of [`DbConnection`], for boxed queries and expressions that run on both databases.
+pub type DbBackend = <DbConnection as diesel::Connection>::Backend;
+
 /// The two supported database backends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

@@ -23,6 +23,7 @@ pub mod people;
 pub mod seed;
 pub mod settings;
 pub mod studies;
+pub mod visibility;
 pub mod vocabulary;
 
 pub use connection::{

@@ -115,3 +115,19 @@ pub fn count_observations_of_patient(conn: &mut DbConnection, patient: PatientId
         .count()
         .get_result(conn)?)
 }
+
+/// The ids of every observation in a visibility set, in id order: the consent engine's set evaluated by the
+/// database in one query.
+pub fn visible_observation_ids(
+    conn: &mut DbConnection,
+    visibility: &jhe_consent::ObservationVisibility,
+) -> StoreResult<Vec<ObservationId>> {
+    Ok(observations::table
+        .filter(crate::visibility::observation_condition(visibility))
+        .order(observations::id)
+        .select(observations::id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .map(ObservationId)
+        .collect())
+}

@@ -261,3 +261,18 @@ pub fn any_user_exists(conn: &mut DbConnection) -> StoreResult<bool> {
         .optional()?
         .is_some())
 }
+
+/// The ids of every patient in a visibility set, in id order, evaluated by the database in one query.
+pub fn visible_patient_ids(
+    conn: &mut DbConnection,
+    visibility: &jhe_consent::PatientVisibility,
+) -> StoreResult<Vec<PatientId>> {
+    Ok(patients::table
+        .filter(crate::visibility::patient_condition(visibility))
+        .order(patients::id)
+        .select(patients::id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .map(PatientId)
+        .collect())
+}

@@ -1,0 +1,97 @@
+//! Compiles the consent engine's visibility sets into SQL: one `WHERE` clause per set, evaluated by the database in
+//! the same query that reads the rows. There is no per-row check in Rust and no list of ids in the SQL text.
+//!
+//! A practitioner's *reach* (the organizations where they hold a membership, and every organization below) is a
+//! recursive CTE; the visible (patient, scope) pairs are an uncorrelated subquery, which both SQLite and PostgreSQL
+//! evaluate once per query.
+
+use diesel::dsl::sql;
+use diesel::expression::BoxableExpression;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool};
+use jhe_consent::{ObservationVisibility, PatientVisibility};
+
+use crate::connection::DbBackend;
+use crate::schema::{observations, patients};
+
+/// A boolean SQL condition over `T`'s rows that runs on both backends.
+pub type Condition<T> = Box<dyn BoxableExpression<T, DbBackend, SqlType = Bool>>;
+
+/// The practitioner's reach as a CTE named `reach(id)`; the practitioner id is bound where this ends.
+const REACH_CTE: &str = "WITH RECURSIVE reach(id) AS (\
+     SELECT organization_id FROM practitioner_organizations WHERE practitioner_id = ";
+const REACH_CTE_END: &str = " UNION SELECT o.id FROM organizations o JOIN reach r ON o.part_of_id = r.id) ";
+
+fn never<T: 'static>() -> Condition<T> {
+    Box::new(sql::<Bool>("1 = 0"))
+}
+
+/// `(patient, scope)` of the observation is among the pairs some study in the practitioner's reach asks for,
+/// enrols the patient in, and holds a `consented` record for.
+fn through_consented_studies(practitioner: i64) -> Condition<observations::table> {
+    Box::new(
+        sql::<Bool>("(observations.subject_patient_id, observations.codeable_concept_id) IN (")
+            .sql(REACH_CTE)
+            .bind::<BigInt, _>(practitioner)
+            .sql(REACH_CTE_END)
+            .sql(
+                "SELECT sp.patient_id, ssr.scope_code_id FROM studies s \
+                 JOIN reach ON reach.id = s.organization_id \
+                 JOIN study_scope_requests ssr ON ssr.study_id = s.id \
+                 JOIN study_patients sp ON sp.study_id = s.id \
+                 JOIN consents c ON c.study_patient_id = sp.id AND c.scope_code_id = ssr.scope_code_id \
+                 WHERE c.state = 'consented')",
+            ),
+    )
+}
+
+fn own_observations(patient: i64) -> Condition<observations::table> {
+    Box::new(sql::<Bool>("observations.subject_patient_id = ").bind::<BigInt, _>(patient))
+}
+
+/// The condition selecting exactly the observations in `visibility`.
+pub fn observation_condition(visibility: &ObservationVisibility) -> Condition<observations::table> {
+    match *visibility {
+        ObservationVisibility::Nothing => never(),
+        ObservationVisibility::OwnData { patient_id } => own_observations(patient_id.get()),
+        ObservationVisibility::ThroughConsentedStudies { practitioner_id } => {
+            through_consented_studies(practitioner_id.get())
+        }
+        ObservationVisibility::OwnDataAndConsentedStudies {
+            patient_id,
+            practitioner_id,
+        } => {
+            Box::new(own_observations(patient_id.get()).or(through_consented_studies(practitioner_id.get())))
+        }
+    }
+}
+
+fn own_patient(patient: i64) -> Condition<patients::table> {
+    Box::new(sql::<Bool>("patients.id = ").bind::<BigInt, _>(patient))
+}
+
+/// Patients linked to an organization in the practitioner's reach.
+fn patients_through_memberships(practitioner: i64) -> Condition<patients::table> {
+    Box::new(
+        sql::<Bool>("patients.id IN (")
+            .sql(REACH_CTE)
+            .bind::<BigInt, _>(practitioner)
+            .sql(REACH_CTE_END)
+            .sql("SELECT po.patient_id FROM patient_organizations po JOIN reach ON reach.id = po.organization_id)"),
+    )
+}
+
+/// The condition selecting exactly the patients in `visibility`.
+pub fn patient_condition(visibility: &PatientVisibility) -> Condition<patients::table> {
+    match *visibility {
+        PatientVisibility::Nothing => never(),
+        PatientVisibility::Own { patient_id } => own_patient(patient_id.get()),
+        PatientVisibility::ThroughMemberships { practitioner_id } => {
+            patients_through_memberships(practitioner_id.get())
+        }
+        PatientVisibility::OwnAndThroughMemberships {
+            patient_id,
+            practitioner_id,
+        } => Box::new(own_patient(patient_id.get()).or(patients_through_memberships(practitioner_id.get()))),
+    }
+}
