@@ -10,9 +10,9 @@ run:
 test:
     cargo test --workspace
 
-# The storage tests again on PostgreSQL (each test creates and drops its own database).
+# The tests with their PostgreSQL variants switched on (each test creates and drops its own database).
 test-pg:
-    JHE_TEST_POSTGRES_URL={{postgres_url}} cargo test --workspace -- --ignored
+    JHE_TEST_POSTGRES_URL={{postgres_url}} cargo test --workspace
 
 # Lints as CI runs them.
 lint:

@@ -159,8 +159,11 @@ fn both_migration_folders_hold_the_same_migration_names() {
 }
 
 #[test]
-#[ignore = "PostgreSQL: set JHE_TEST_POSTGRES_URL and pass --include-ignored"]
-fn both_backends_create_the_same_tables_columns_and_indexes() {
+#[cfg_attr(
+    not(jhe_postgres_tests),
+    ignore = "PostgreSQL: set JHE_TEST_POSTGRES_URL to run"
+)]
+fn sqlite_and_postgres_create_the_same_tables_columns_and_indexes() {
     let (_sqlite_db, sqlite_pool) = TestDb::migrated(Backend::Sqlite);
     let (_pg_db, pg_pool) = TestDb::migrated(Backend::Postgres);
     let sqlite = introspect(&mut sqlite_pool.get().unwrap());
