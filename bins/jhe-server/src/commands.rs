@@ -7,7 +7,7 @@ use jhe_store::{DbPool, PoolOptions, open_pool, run_migrations};
 use rand::Rng;
 use rand::distr::{Alphanumeric, SampleString};
 
-use crate::cli::{Cli, Command, ServeArgs, SiteArgs};
+use crate::cli::{AuthArgs, Cli, Command, KeysAction, ServeArgs, SiteArgs};
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
@@ -17,6 +17,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             migrate(&pool)?;
             Ok(())
         }
+        Command::Keys { action } => keys(&cli.database_url, action),
         Command::Seed(site) => {
             let site_url = normalize_site_url(&site)?;
             let pool = open(&cli.database_url)?;
@@ -110,6 +111,78 @@ fn seed(pool: &DbPool, site_url: &str) -> anyhow::Result<SeedReport> {
     Ok(report)
 }
 
+/// The HTTP layer's configuration from the command line and environment; a bad value names its setting.
+fn http_config(site_url: &str, auth: &AuthArgs) -> jhe_http::HttpConfig {
+    use jhe_http::config::{LoginThrottle, Secret, TokenLifetimes};
+    let mut config = jhe_http::HttpConfig::new(site_url);
+    config.lifetimes = TokenLifetimes {
+        access_secs: auth.access_token_lifetime,
+        id_token_secs: auth.id_token_lifetime,
+        refresh_secs: (auth.refresh_token_lifetime > 0).then_some(auth.refresh_token_lifetime),
+        session_secs: auth.session_lifetime,
+    };
+    config.throttle = LoginThrottle {
+        max_failures_per_account: auth.login_max_failures,
+        max_failures_per_address: auth.login_max_failures_per_address,
+        window_secs: auth.login_window,
+    };
+    config.signing_key_pem = auth
+        .oidc_rsa_private_key
+        .clone()
+        .filter(|k| !k.trim().is_empty())
+        .map(Secret::new);
+    config.key_encryption_secret = auth
+        .key_encryption_secret
+        .clone()
+        .filter(|k| !k.is_empty())
+        .map(Secret::new);
+    config
+}
+
+fn app_state(pool: DbPool, site_url: &str, auth: &AuthArgs) -> anyhow::Result<jhe_http::AppState> {
+    if auth
+        .key_encryption_secret
+        .as_deref()
+        .is_some_and(|s| !s.is_empty() && s.len() < 16)
+    {
+        bail!("JHE_KEY_ENCRYPTION_SECRET / --key-encryption-secret must be at least 16 characters");
+    }
+    Ok(jhe_http::AppState::new(pool, http_config(site_url, auth))?)
+}
+
+fn keys(database_url: &str, action: KeysAction) -> anyhow::Result<()> {
+    let (KeysAction::Rotate(auth) | KeysAction::List(auth)) = &action;
+    let pool = open(database_url)?;
+    migrate(&pool)?;
+    let state = app_state(pool.clone(), "http://localhost", auth)?;
+    let mut conn = pool.get().context("cannot connect to the database")?;
+    match action {
+        KeysAction::Rotate(_) => {
+            let kid = state
+                .keys
+                .rotate(&mut conn, Utc::now())
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("new active signing key: {kid}");
+        }
+        KeysAction::List(_) => {
+            for key in jhe_store::auth::signing_keys(&mut conn)? {
+                let state = match key.retired_at {
+                    Some(at) => format!("retired {}", at.to_rfc3339()),
+                    None => "active".to_owned(),
+                };
+                println!(
+                    "{}  created {}  {}{}",
+                    key.kid,
+                    key.created_at.to_rfc3339(),
+                    state,
+                    if key.encrypted { "  (encrypted)" } else { "" }
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
     let site_url = normalize_site_url(&args.site)?;
     let pool = open(database_url)?;
@@ -127,15 +200,19 @@ fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
             );
         }
     }
-    let state = jhe_http::AppState { pool };
+    let state = app_state(pool.clone(), &site_url, &args.auth)?;
+    {
+        let mut conn = pool.get().context("cannot connect to the database")?;
+        let kid = state
+            .keys
+            .ensure(&mut conn, Utc::now())
+            .map_err(|e| anyhow::anyhow!("signing key: {e}"))?;
+        log::info!("ID tokens are signed with key {kid}");
+    }
     let bind = args.bind;
     let workers = args.workers;
     actix_web::rt::System::new().block_on(async move {
-        let mut server = actix_web::HttpServer::new(move || {
-            actix_web::App::new()
-                .app_data(actix_web::web::Data::new(state.clone()))
-                .configure(jhe_http::configure)
-        });
+        let mut server = actix_web::HttpServer::new(move || jhe_http::app(state.clone()));
         if let Some(n) = workers {
             server = server.workers(n);
         }

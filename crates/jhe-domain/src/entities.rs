@@ -462,3 +462,89 @@ pub struct NewAuditEvent {
     pub outcome: AuditOutcome,
     pub detail: Option<String>,
 }
+
+/// A logged-in browser session. Only the hash of the session cookie's value is kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BrowserSession {
+    pub id: i64,
+    pub token_hash: String,
+    pub user_id: UserId,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An authorization code, bound to everything the token request must repeat. Only its hash is kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthorizationCode {
+    pub id: i64,
+    pub code_hash: String,
+    pub client_id: ClientId,
+    pub user_id: UserId,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub code_challenge: String,
+    pub nonce: Option<String>,
+    /// Ties the code to every token issued from it.
+    pub family: String,
+    pub auth_time: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub consumed_at: Option<DateTime<Utc>>,
+}
+
+/// An issued access token. Only its hash is kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccessToken {
+    pub id: i64,
+    pub token_hash: String,
+    pub client_id: ClientId,
+    /// The user the token acts for (for client credentials: the practitioner who owns the client).
+    pub user_id: UserId,
+    pub scope: String,
+    pub family: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// An issued refresh token. It is rotated on every use; presenting a rotated one revokes its family.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefreshToken {
+    pub id: i64,
+    pub token_hash: String,
+    pub client_id: ClientId,
+    pub user_id: UserId,
+    pub scope: String,
+    pub family: String,
+    pub nonce: Option<String>,
+    pub auth_time: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub rotated_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A stored ID-token signing key.
+#[derive(Clone, PartialEq)]
+pub struct SigningKeyRecord {
+    pub id: i64,
+    pub kid: String,
+    /// PKCS#8 PEM, or its encrypted form when `encrypted`.
+    pub private_key: String,
+    pub encrypted: bool,
+    pub created_at: DateTime<Utc>,
+    pub retired_at: Option<DateTime<Utc>>,
+}
+
+impl std::fmt::Debug for SigningKeyRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKeyRecord")
+            .field("id", &self.id)
+            .field("kid", &self.kid)
+            .field("private_key", &"<redacted>")
+            .field("encrypted", &self.encrypted)
+            .field("created_at", &self.created_at)
+            .field("retired_at", &self.retired_at)
+            .finish()
+    }
+}

@@ -1,13 +1,27 @@
-//! The HTTP surface of the exchange on actix-web. One module per API (health now; admin, fhir, oauth and ui as
-//! they arrive) holding its routes and handlers; shared state, extractors and error mapping at the crate root.
+//! The HTTP surface of the exchange on actix-web. One module per API (`oauth`, `accounts`, `admin`, and `health`)
+//! holding its routes and handlers; shared state, the bearer-token extractor and error mapping at the crate root.
 //!
-//! Handlers stay short: extract, validate, call one function of a lower crate inside `web::block`, map the result.
-//! This crate must never be depended on by the lower crates; only the server binary uses it.
+//! Handlers stay short: extract, validate, call one function of a lower crate inside `web::block` (with the pool
+//! checkout inside the closure), map the result. This crate must never be depended on by the lower crates; only the
+//! server binary uses it.
 
+pub mod accounts;
+pub mod admin;
+pub mod auth;
+pub mod config;
+pub mod cors;
+pub mod error;
 pub mod health;
+pub mod keys;
+pub mod oauth;
+
+use std::sync::Arc;
 
 use actix_web::web;
-use jhe_store::DbPool;
+use jhe_store::{DbConnection, DbPool};
+
+pub use config::HttpConfig;
+pub use error::{ApiError, ApiStyle, StyledError};
 
 /// The server's version as clients see it.
 pub const VERSION: &str = concat!("v", env!("CARGO_PKG_VERSION"));
@@ -16,15 +30,93 @@ pub const VERSION: &str = concat!("v", env!("CARGO_PKG_VERSION"));
 #[derive(Clone)]
 pub struct AppState {
     pub pool: DbPool,
+    pub config: Arc<HttpConfig>,
+    pub keys: Arc<keys::KeyRing>,
 }
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").finish_non_exhaustive()
+        f.debug_struct("AppState")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// State over a pool, with signing keys taken from the configuration or the database.
+    pub fn new(pool: DbPool, config: HttpConfig) -> Result<Self, keys::KeyConfigError> {
+        let keys = Arc::new(keys::KeyRing::from_config(&config)?);
+        Ok(AppState {
+            pool,
+            config: Arc::new(config),
+            keys,
+        })
+    }
+
+    /// Runs blocking database work off the async workers, with the pool checkout inside the closure.
+    pub async fn db<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<jhe_store::StoreError> + From<actix_web::error::BlockingError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get().map_err(jhe_store::StoreError::from)?;
+            f(&mut conn)
+        })
+        .await?
     }
 }
 
 /// Registers every route of the exchange.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     health::configure(cfg);
+    oauth::configure(cfg);
+    accounts::configure(cfg);
+    admin::configure(cfg);
+}
+
+/// The whole application: every route, with the CORS rules applied. The binary serves this; tests call it too.
+pub fn app(
+    state: AppState,
+) -> actix_web::App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    use actix_web::dev::Service;
+    use actix_web::{HttpResponse, http::Method};
+    use futures_util::future::{FutureExt, LocalBoxFuture};
+
+    actix_web::App::new()
+        .app_data(web::Data::new(state))
+        .app_data(web::FormConfig::default().limit(64 * 1024))
+        .configure(configure)
+        .wrap_fn(|req, srv| -> LocalBoxFuture<'static, _> {
+            let cors = cors::is_cors_path(req.path());
+            if cors && req.method() == Method::OPTIONS {
+                let mut preflight = HttpResponse::NoContent();
+                for h in cors::cors_headers() {
+                    preflight.insert_header(h);
+                }
+                let response = req.into_response(preflight.finish()).map_into_right_body();
+                return async move { Ok(response) }.boxed_local();
+            }
+            let call = srv.call(req);
+            async move {
+                let mut response = call.await?;
+                if cors {
+                    for (name, value) in cors::cors_headers() {
+                        response.headers_mut().insert(name, value);
+                    }
+                }
+                Ok(response.map_into_left_body())
+            }
+            .boxed_local()
+        })
 }

@@ -223,6 +223,29 @@ pub fn open_pool(url: &str, options: &PoolOptions) -> StoreResult<(DatabaseTarge
     Ok((target, pool))
 }
 
+/// Runs `f` in a database transaction: committed when it returns `Ok`, rolled back when it returns `Err`. Lets
+/// callers above the store (which do not depend on diesel) compose repository functions atomically.
+pub fn in_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<StoreError>,
+{
+    enum Failure<E> {
+        Caller(E),
+        Database(diesel::result::Error),
+    }
+    impl<E> From<diesel::result::Error> for Failure<E> {
+        fn from(err: diesel::result::Error) -> Self {
+            Failure::Database(err)
+        }
+    }
+    conn.transaction::<T, Failure<E>, _>(|conn| f(conn).map_err(Failure::Caller))
+        .map_err(|failure| match failure {
+            Failure::Caller(e) => e,
+            Failure::Database(e) => E::from(StoreError::from(e)),
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

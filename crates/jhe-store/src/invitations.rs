@@ -92,3 +92,31 @@ pub fn invitations_of_patient(
         .map(PatientInvitation::try_from)
         .collect()
 }
+
+/// Marks every still-`issued` invitation of a patient at a client as `reissued` (a new one replaces them).
+pub fn reissue_open_invitations(
+    conn: &mut DbConnection,
+    patient: PatientId,
+    client: ClientId,
+    now: DateTime<Utc>,
+) -> StoreResult<usize> {
+    Ok(diesel::update(
+        patient_invitations::table
+            .filter(patient_invitations::patient_id.eq(patient.get()))
+            .filter(patient_invitations::client_id.eq(client.get()))
+            .filter(patient_invitations::status.eq(InvitationStatus::Issued.as_str())),
+    )
+    .set((
+        patient_invitations::status.eq(InvitationStatus::Reissued.as_str()),
+        patient_invitations::last_updated.eq(to_db_time(now)),
+    ))
+    .execute(conn)?)
+}
+
+/// Refreshes an invitation's `last_updated` (a re-redeem within the window slides it).
+pub fn touch_invitation(conn: &mut DbConnection, id: InvitationId, now: DateTime<Utc>) -> StoreResult<()> {
+    let n = diesel::update(patient_invitations::table.find(id.get()))
+        .set(patient_invitations::last_updated.eq(to_db_time(now)))
+        .execute(conn)?;
+    if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}

@@ -13,9 +13,11 @@ pub mod schema;
 pub mod testing;
 
 pub mod audit;
+pub mod auth;
 pub mod clients;
 pub mod consents;
 pub mod data_sources;
+pub mod facts;
 pub mod invitations;
 pub mod observations;
 pub mod organizations;
@@ -27,7 +29,8 @@ pub mod visibility;
 pub mod vocabulary;
 
 pub use connection::{
-    Backend, DatabaseTarget, DbConnection, DbPool, PoolOptions, PooledConnection, open_pool,
+    Backend, DatabaseTarget, DbBackend, DbConnection, DbPool, PoolOptions, PooledConnection, in_transaction,
+    open_pool,
 };
 pub use error::{StoreError, StoreResult};
 pub use migrations::{applied_migrations, has_pending_migrations, revert_all_migrations, run_migrations};

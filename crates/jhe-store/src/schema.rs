@@ -321,6 +321,90 @@ diesel::joinable!(observations -> data_sources (data_source_id));
 diesel::joinable!(observation_identifiers -> observations (observation_id));
 diesel::joinable!(audit_event_patients -> audit_events (audit_event_id));
 
+diesel::table! {
+    browser_sessions (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    authorization_codes (id) {
+        id -> BigInt,
+        code_hash -> Text,
+        client_id -> BigInt,
+        user_id -> BigInt,
+        redirect_uri -> Text,
+        scope -> Text,
+        code_challenge -> Text,
+        nonce -> Nullable<Text>,
+        family -> Text,
+        auth_time -> Timestamp,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        consumed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    access_tokens (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        client_id -> BigInt,
+        user_id -> BigInt,
+        scope -> Text,
+        family -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        client_id -> BigInt,
+        user_id -> BigInt,
+        scope -> Text,
+        family -> Text,
+        nonce -> Nullable<Text>,
+        auth_time -> Timestamp,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        rotated_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    signing_keys (id) {
+        id -> BigInt,
+        kid -> Text,
+        private_key -> Text,
+        encrypted -> Bool,
+        created_at -> Timestamp,
+        retired_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> BigInt,
+        account -> Text,
+        client_addr -> Text,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(browser_sessions -> users (user_id));
+diesel::joinable!(authorization_codes -> oauth_clients (client_id));
+diesel::joinable!(access_tokens -> oauth_clients (client_id));
+diesel::joinable!(refresh_tokens -> oauth_clients (client_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     organizations,
@@ -349,4 +433,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     observation_identifiers,
     audit_events,
     audit_event_patients,
+    browser_sessions,
+    authorization_codes,
+    access_tokens,
+    refresh_tokens,
+    signing_keys,
+    login_failures,
 );

@@ -87,3 +87,11 @@ pub fn all_settings(conn: &mut DbConnection) -> StoreResult<Vec<Setting>> {
 pub fn delete_setting(conn: &mut DbConnection, key: &str) -> StoreResult<bool> {
     Ok(diesel::delete(settings::table.filter(settings::key.eq(key))).execute(conn)? > 0)
 }
+
+/// An integer setting, or `default` when it is unset or not an integer.
+pub fn int_setting(conn: &mut DbConnection, key: &str, default: i64) -> StoreResult<i64> {
+    Ok(match get_setting(conn, key)?.map(|s| s.value) {
+        Some(SettingValue::Int(i)) => i,
+        _ => default,
+    })
+}

@@ -88,6 +88,13 @@ impl TestDb {
         (db, pool)
     }
 
+    /// Runs SQL directly, for a test that must put the database in a state no API produces (an expired code, say).
+    pub fn execute(&self, sql: &str) {
+        let pool = self.pool();
+        let mut conn = pool.get().unwrap_or_else(|e| panic!("pool: {e}"));
+        conn.batch_execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
     /// A small pool on this database.
     pub fn pool(&self) -> DbPool {
         let options = PoolOptions {

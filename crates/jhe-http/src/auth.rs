@@ -1,0 +1,83 @@
+//! The bearer-token extractor. A handler that takes a [`Caller`] needs a valid access token; the extractor answers
+//! 401 with `WWW-Authenticate: Bearer` in the calling API's style otherwise.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use chrono::Utc;
+use jhe_consent::{ClientInfo, Principal};
+use jhe_domain::{AccessToken, User};
+use jhe_store::{auth as store_auth, clients, facts, people};
+
+use crate::AppState;
+use crate::error::{ApiError, ApiStyle, StyledError};
+
+/// An authenticated API caller: the user, the token they presented, and who they are to the consent engine.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: User,
+    pub token: AccessToken,
+    pub principal: Principal,
+}
+
+/// The token in an `Authorization: Bearer …` header, if there is one.
+pub fn bearer_token(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
+}
+
+/// Resolves an access token to a caller, or `None` when it is unknown, revoked or expired, or its user is
+/// inactive or has no profile.
+pub fn resolve_token(
+    conn: &mut jhe_store::DbConnection,
+    token: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<Option<Caller>, ApiError> {
+    let Some(stored) = store_auth::find_access_token(conn, &jhe_oauth::hash_token(token))? else {
+        return Ok(None);
+    };
+    if stored.revoked_at.is_some() || stored.expires_at <= now {
+        return Ok(None);
+    }
+    let user = people::get_user(conn, stored.user_id)?;
+    if !user.is_active {
+        return Ok(None);
+    }
+    let client = clients::get_client(conn, stored.client_id)?;
+    let info = ClientInfo {
+        id: client.id,
+        client_id: client.client_id,
+    };
+    let Some(principal) = facts::principal_for_user(conn, &user, &stored.scope, Some(info))? else {
+        return Ok(None);
+    };
+    Ok(Some(Caller {
+        user,
+        token: stored,
+        principal,
+    }))
+}
+
+impl FromRequest for Caller {
+    type Error = StyledError;
+    type Future = Pin<Box<dyn Future<Output = Result<Caller, StyledError>>>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let style = ApiStyle::of_path(req.path());
+        let token = bearer_token(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let (Some(token), Some(state)) = (token, state) else {
+                return Err(ApiError::Unauthenticated.styled(style));
+            };
+            let caller = state
+                .db(move |conn| resolve_token(conn, &token, Utc::now()))
+                .await
+                .map_err(|e: ApiError| e.styled(style))?;
+            caller.ok_or_else(|| ApiError::Unauthenticated.styled(style))
+        })
+    }
+}
