@@ -342,11 +342,47 @@ pub async fn session_user(
         .await
 }
 
-/// `GET|POST /accounts/logout/`: ends the server session and clears the cookie, then goes to `next` (a path on
-/// this site) or the login page.
+#[derive(Debug, Deserialize)]
+struct LogoutQuery {
+    next: Option<String>,
+    post_logout_redirect_uri: Option<String>,
+    client_id: Option<String>,
+    state: Option<String>,
+}
+
+/// Where to go after logout: a `post_logout_redirect_uri` registered for `client_id` (OpenID RP-initiated logout,
+/// with `state` passed back), else `next` when it is a path on this site, else the login page.
+async fn logout_target(query: &LogoutQuery, state: &AppState) -> Result<String, ApiError> {
+    if let (Some(uri), Some(client_id)) = (query.post_logout_redirect_uri.clone(), query.client_id.clone()) {
+        let registered = state
+            .db(move |conn| {
+                Ok::<_, ApiError>(jhe_store::clients::find_client_by_client_id(conn, &client_id)?)
+            })
+            .await?
+            .is_some_and(|c| c.post_logout_redirect_uris.contains(&uri));
+        if registered {
+            let mut target = uri;
+            if let Some(s) = &query.state {
+                let sep = if target.contains('?') { '&' } else { '?' };
+                let encoded = url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("state", s)
+                    .finish();
+                target = format!("{target}{sep}{encoded}");
+            }
+            return Ok(target);
+        }
+    }
+    Ok(match query.next.as_deref() {
+        Some(next) => safe_next(Some(next)),
+        None => LOGIN_PATH.to_owned(),
+    })
+}
+
+/// `GET|POST /accounts/logout/`: ends the server session and clears the cookie, then goes where
+/// [`logout_target`] says.
 async fn logout(
     req: HttpRequest,
-    query: web::Query<NextQuery>,
+    query: web::Query<LogoutQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(cookie) = req.cookie(SESSION_COOKIE) {
@@ -363,10 +399,7 @@ async fn logout(
         true,
     );
     gone.make_removal();
-    let target = match query.next.as_deref() {
-        Some(next) => safe_next(Some(next)),
-        None => LOGIN_PATH.to_owned(),
-    };
+    let target = logout_target(&query, &state).await?;
     Ok(HttpResponse::Found()
         .cookie(gone)
         .insert_header((header::LOCATION, target))

@@ -193,8 +193,14 @@ backend_tests! {
 
         // Logout ends the server session: authorize asks for a login again.
         let session_value = cookie.value().to_owned();
-        let response = test::call_service(&app, TestRequest::get().uri("/accounts/logout/").cookie(session(&session_value)).to_request()).await;
+        let response = test::call_service(&app, TestRequest::get()
+            .uri("/accounts/logout/?client_id=jhe-admin-ui&post_logout_redirect_uri=http%3A%2F%2Flocalhost%3A8000%2F&state=bye")
+            .cookie(session(&session_value)).to_request()).await;
         assert_eq!(response.status(), 302);
+        assert_eq!(location(&response).as_deref(), Some("http://localhost:8000/?state=bye"), "a registered post-logout URI");
+        let response = test::call_service(&app, TestRequest::get()
+            .uri("/accounts/logout/?client_id=jhe-admin-ui&post_logout_redirect_uri=https%3A%2F%2Fevil.example%2F").to_request()).await;
+        assert_eq!(location(&response).as_deref(), Some("/accounts/login/"), "an unregistered one is ignored");
         let response = test::call_service(&app, TestRequest::get().uri(&url).cookie(session(&session_value)).to_request()).await;
         assert!(location(&response).unwrap().starts_with("/accounts/login/"));
     });
@@ -338,6 +344,24 @@ backend_tests! {
             .set_form([("username", "manager_mary@example.com"), ("password", PASSWORD), ("csrfmiddlewaretoken", &csrf), ("next", "https://evil.example/")]).to_request()).await;
         assert_eq!(response.status(), 302);
         assert_eq!(location(&response).as_deref(), Some("/"), "open redirects are refused");
+    });
+
+    session_cookies_are_secure_when_the_site_is_https => |backend| actix_web::rt::System::new().block_on(async move {
+        let t = TestApp::with_config(backend, |c| c.site_url = "https://jhe.example.org".into());
+        let app = t.service().await;
+        let form = test::call_service(&app, TestRequest::get().uri("/accounts/login/").to_request()).await;
+        let csrf = form.response().cookies().find(|c| c.name() == "csrftoken").unwrap().into_owned();
+        assert_eq!(csrf.secure(), Some(true));
+        let response = test::call_service(&app, TestRequest::post().uri("/accounts/login/")
+            .cookie(Cookie::new("csrftoken", csrf.value().to_owned())).peer_addr("127.0.0.1:50000".parse().unwrap())
+            .set_form([("username", "manager_mary@example.com"), ("password", PASSWORD), ("csrfmiddlewaretoken", csrf.value())]).to_request()).await;
+        let session = response.response().cookies().find(|c| c.name() == "sessionid").unwrap().into_owned();
+        assert_eq!((session.secure(), session.http_only()), (Some(true), Some(true)));
+        let stored = {
+            let mut conn = t.state.pool.get().unwrap();
+            jhe_store::auth::session_user(&mut conn, &jhe_oauth::hash_token(session.value()), chrono::Utc::now()).unwrap()
+        };
+        assert_eq!(stored, Some(jhe_domain::UserId(10002)), "sessions live in the database, found by the cookie's hash");
     });
 
     jupyter_smart_on_fhir_logs_in_with_its_own_request_sequence => |backend| actix_web::rt::System::new().block_on(async move {
