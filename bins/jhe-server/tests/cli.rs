@@ -142,3 +142,37 @@ fn a_bad_site_url_stops_the_start_with_a_message_naming_the_setting() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("JHE_SITE_URL"), "{stderr}");
 }
+
+#[test]
+fn keys_rotate_keeps_earlier_keys_listed_and_encrypts_them_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("keys.sqlite3").display());
+    let run = |args: &[&str]| {
+        let out = server(dir.path(), args)
+            .arg("--database-url")
+            .arg(&db)
+            .env("JHE_KEY_ENCRYPTION_SECRET", "a-long-test-only-secret-value")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let first = run(&["keys", "rotate"]);
+    let second = run(&["keys", "rotate"]);
+    assert!(first.starts_with("new active signing key: ") && second.starts_with("new active signing key: "));
+    assert_ne!(first, second);
+    let listing = run(&["keys", "list"]);
+    let lines: Vec<&str> = listing.lines().collect();
+    assert_eq!(lines.len(), 2, "{listing}");
+    assert!(
+        lines[0].contains("active") && lines[0].contains("(encrypted)"),
+        "{listing}"
+    );
+    assert!(lines[1].contains("retired"), "{listing}");
+    assert!(
+        second
+            .trim()
+            .ends_with(lines[0].split_whitespace().next().unwrap()),
+        "the newest key is the active one"
+    );
+}

@@ -480,3 +480,24 @@ backend_tests! {
         assert!(response.headers().get(header::WWW_AUTHENTICATE).is_some());
     });
 }
+
+backend_tests! {
+    generated_keys_are_encrypted_at_rest_when_a_secret_is_configured => |backend| {
+        let t = TestApp::with_config(backend, |c| {
+            c.signing_key_pem = None;
+            c.key_encryption_secret = Some(jhe_http::config::Secret::new("a-long-test-only-secret-value"));
+        });
+        let mut conn = t.state.pool.get().unwrap();
+        let kid = t.state.keys.ensure(&mut conn, chrono::Utc::now()).unwrap();
+        assert_eq!(t.state.keys.ensure(&mut conn, chrono::Utc::now()).unwrap(), kid, "ensure does not rotate");
+        let stored = jhe_store::auth::signing_keys(&mut conn).unwrap();
+        assert_eq!(stored.len(), 1);
+        assert!(stored[0].encrypted);
+        assert!(!stored[0].private_key.contains("PRIVATE KEY"), "no plain PEM in the database");
+        assert_eq!(t.state.keys.active(&mut conn).unwrap().kid(), kid);
+        // A replica without the secret cannot use the key, and says why.
+        let blind = jhe_http::keys::KeyRing::from_config(&jhe_http::HttpConfig::new(SITE)).unwrap();
+        let err = blind.active(&mut conn).unwrap_err().to_string();
+        assert!(err.contains("JHE_KEY_ENCRYPTION_SECRET"), "{err}");
+    };
+}
