@@ -22,7 +22,9 @@ pub enum ApiStyle {
 impl ApiStyle {
     /// The style of the API a path belongs to.
     pub fn of_path(path: &str) -> ApiStyle {
-        if path.starts_with("/FHIR/") || path == "/FHIR" {
+        // `/fhir/r5` is the spelling jupyterhealth-client uses.
+        let prefix = path.get(..5).map(str::to_ascii_lowercase);
+        if prefix.as_deref() == Some("/fhir") {
             ApiStyle::Fhir
         } else {
             ApiStyle::Admin
@@ -54,6 +56,13 @@ pub enum ApiError {
     Gone(String),
     #[error("{0}")]
     Unprocessable(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// A ready-made FHIR OperationOutcome with its status (an upload refusal that lists every violation).
+    #[error("{status}: {outcome}")]
+    Outcome { status: u16, outcome: serde_json::Value },
     #[error("too many requests; retry after {retry_after} s")]
     TooManyRequests { retry_after: i64 },
     #[error("service unavailable: {0}")]
@@ -77,6 +86,11 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Gone(_) => StatusCode::GONE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Outcome { status, .. } => {
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST)
+            }
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -115,10 +129,10 @@ impl ApiError {
         }
         match (style, self) {
             (ApiStyle::Admin, ApiError::Fields(fields)) => response.json(fields),
+            (_, ApiError::Outcome { outcome, .. }) => response.json(outcome),
             (ApiStyle::Admin, _) => response.json(json!({ "detail": self.public_message() })),
-            (ApiStyle::Fhir, _) => response
-                .content_type("application/fhir+json")
-                .json(operation_outcome(status, &self.public_message())),
+            // application/json, as the reference answers; FHIR clients accept it.
+            (ApiStyle::Fhir, _) => response.json(operation_outcome(status, &self.public_message())),
         }
     }
 }
@@ -245,6 +259,7 @@ mod tests {
     #[test]
     fn paths_choose_their_style() {
         assert_eq!(ApiStyle::of_path("/FHIR/R5/Observation"), ApiStyle::Fhir);
+        assert_eq!(ApiStyle::of_path("/fhir/r5/Observation"), ApiStyle::Fhir);
         assert_eq!(ApiStyle::of_path("/api/v1/patients"), ApiStyle::Admin);
     }
 }

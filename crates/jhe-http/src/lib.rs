@@ -11,6 +11,7 @@ pub mod auth;
 pub mod config;
 pub mod cors;
 pub mod error;
+pub mod fhir;
 pub mod health;
 pub mod keys;
 pub mod oauth;
@@ -75,6 +76,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     oauth::configure(cfg);
     accounts::configure(cfg);
     admin::configure(cfg);
+    // Last: its catch-all routes for unknown resource types must not shadow the FHIR-base discovery route.
+    fhir::configure(cfg);
 }
 
 /// The whole application: every route, with the CORS rules applied. The binary serves this; tests call it too.

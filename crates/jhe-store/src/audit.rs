@@ -27,13 +27,23 @@ pub fn append_audit_event(conn: &mut DbConnection, event: &NewAuditEvent) -> Sto
         let mut patients: Vec<i64> = event.patient_ids.iter().map(|p| p.get()).collect();
         patients.sort_unstable();
         patients.dedup();
-        for patient in patients {
-            diesel::insert_into(audit_event_patients::table)
-                .values((
-                    audit_event_patients::audit_event_id.eq(id),
-                    audit_event_patients::patient_id.eq(patient),
-                ))
-                .execute(conn)?;
+        // One multi-row insert, so an event costs the same number of queries however many patients it names.
+        // Multi-row inserts cannot be written against the two-backend connection, hence the match.
+        if !patients.is_empty() {
+            let rows: Vec<_> = patients
+                .into_iter()
+                .map(|patient| {
+                    (
+                        audit_event_patients::audit_event_id.eq(id),
+                        audit_event_patients::patient_id.eq(patient),
+                    )
+                })
+                .collect();
+            let insert = diesel::insert_into(audit_event_patients::table).values(&rows);
+            match conn {
+                DbConnection::Postgres(pg) => insert.execute(pg)?,
+                DbConnection::Sqlite(lite) => insert.execute(lite)?,
+            };
         }
         Ok(AuditEventId(id))
     })

@@ -18,6 +18,7 @@ pub mod clients;
 pub mod consents;
 pub mod data_sources;
 pub mod facts;
+pub mod fhir_search;
 pub mod invitations;
 pub mod observations;
 pub mod organizations;

@@ -25,43 +25,108 @@ struct InsertObservation<'a> {
 
 /// Stores observations with their identifiers, all or nothing. A duplicate identifier fails the whole call with
 /// [`StoreError::Duplicate`] on `observation_identifiers_system_value_key`.
+///
+/// On PostgreSQL the rows go in as multi-row inserts (a network round trip per chunk, not per row); SQLite, in
+/// process, takes them one statement at a time inside the same transaction.
 pub fn insert_observations(
     conn: &mut DbConnection,
     new: &[NewObservation],
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<Observation>> {
+    let rows: Vec<InsertObservation<'_>> = new
+        .iter()
+        .map(|obs| InsertObservation {
+            id: obs.id.map(ObservationId::get),
+            subject_patient_id: obs.patient_id.get(),
+            codeable_concept_id: obs.scope_code_id.get(),
+            data_source_id: obs.data_source_id.map(DataSourceId::get),
+            omh_data: &obs.omh_data,
+            status: obs.status.as_str(),
+            effective_start: obs.effective.map(|e| to_db_time(e.start())),
+            effective_end: obs.effective.map(|e| to_db_time(e.end())),
+            last_updated: to_db_time(now),
+        })
+        .collect();
     conn.transaction(|conn| {
-        let mut stored = Vec::with_capacity(new.len());
-        for obs in new {
-            let row = InsertObservation {
-                id: obs.id.map(ObservationId::get),
-                subject_patient_id: obs.patient_id.get(),
-                codeable_concept_id: obs.scope_code_id.get(),
-                data_source_id: obs.data_source_id.map(DataSourceId::get),
-                omh_data: &obs.omh_data,
-                status: obs.status.as_str(),
-                effective_start: obs.effective.map(|e| to_db_time(e.start())),
-                effective_end: obs.effective.map(|e| to_db_time(e.end())),
-                last_updated: to_db_time(now),
-            };
-            let saved: Observation = diesel::insert_into(observations::table)
-                .values(&row)
-                .returning(observations::all_columns)
-                .get_result::<ObservationRow>(conn)?
-                .try_into()?;
-            for identifier in &obs.identifiers {
-                diesel::insert_into(observation_identifiers::table)
-                    .values((
-                        observation_identifiers::observation_id.eq(saved.id.get()),
-                        observation_identifiers::system.eq(&identifier.system),
-                        observation_identifiers::value.eq(&identifier.value),
-                    ))
-                    .execute(conn)?;
+        let stored: Vec<ObservationRow> = match conn {
+            DbConnection::Postgres(pg) => {
+                let mut stored = Vec::with_capacity(rows.len());
+                // Nine parameters a row keeps a chunk well below PostgreSQL's 65535-parameter limit.
+                for chunk in rows.chunks(1000) {
+                    stored.extend(
+                        diesel::insert_into(observations::table)
+                            .values(chunk)
+                            .returning(observations::all_columns)
+                            .get_results::<ObservationRow>(pg)?,
+                    );
+                }
+                stored
             }
-            stored.push(saved);
+            DbConnection::Sqlite(lite) => rows
+                .iter()
+                .map(|row| {
+                    diesel::insert_into(observations::table)
+                        .values(row)
+                        .returning(observations::all_columns)
+                        .get_result::<ObservationRow>(lite)
+                })
+                .collect::<QueryResult<_>>()?,
+        };
+        let stored: Vec<Observation> = stored
+            .into_iter()
+            .map(Observation::try_from)
+            .collect::<StoreResult<_>>()?;
+        let identifiers: Vec<_> = stored
+            .iter()
+            .zip(new)
+            .flat_map(|(saved, obs)| {
+                obs.identifiers.iter().map(move |i| {
+                    (
+                        observation_identifiers::observation_id.eq(saved.id.get()),
+                        observation_identifiers::system.eq(i.system.as_str()),
+                        observation_identifiers::value.eq(i.value.as_str()),
+                    )
+                })
+            })
+            .collect();
+        match conn {
+            DbConnection::Postgres(pg) => {
+                for chunk in identifiers.chunks(5000) {
+                    diesel::insert_into(observation_identifiers::table)
+                        .values(chunk)
+                        .execute(pg)?;
+                }
+            }
+            DbConnection::Sqlite(lite) => {
+                for row in &identifiers {
+                    diesel::insert_into(observation_identifiers::table)
+                        .values(*row)
+                        .execute(lite)?;
+                }
+            }
         }
         Ok(stored)
     })
+}
+
+/// Which of `identifiers` are already held by an observation, in one query.
+pub fn existing_identifiers(
+    conn: &mut DbConnection,
+    identifiers: &[Identifier],
+) -> StoreResult<std::collections::HashSet<Identifier>> {
+    if identifiers.is_empty() {
+        return Ok(Default::default());
+    }
+    let values: Vec<&str> = identifiers.iter().map(|i| i.value.as_str()).collect();
+    let wanted: std::collections::HashSet<&Identifier> = identifiers.iter().collect();
+    Ok(observation_identifiers::table
+        .filter(observation_identifiers::value.eq_any(values))
+        .select((observation_identifiers::system, observation_identifiers::value))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .map(|(system, value)| Identifier { system, value })
+        .filter(|i| wanted.contains(i))
+        .collect())
 }
 
 /// Reads one observation.

@@ -220,7 +220,11 @@ pub(crate) struct ParamName<'a> {
 
 impl<'a> ParamName<'a> {
     pub(crate) fn read(raw: &'a str) -> Self {
-        let normalized = normalize_name(raw);
+        let mut normalized = normalize_name(raw);
+        // jupyterhealth-client sends the reverse chain without its `patient.` prefix; it means the same filter.
+        if normalized == "_has:group:member:id" {
+            normalized = HAS_GROUP_MEMBER.to_owned();
+        }
         if normalized == HAS_GROUP_MEMBER {
             return ParamName {
                 raw,
@@ -435,6 +439,11 @@ mod tests {
         assert_eq!(normalize_name("_last_updated"), "_lastupdated");
         assert_eq!(normalize_name("patient._has:Group:member:_id"), HAS_GROUP_MEMBER);
         assert_eq!(normalize_name("patient._has:_group:member:_id"), HAS_GROUP_MEMBER);
+        assert_eq!(
+            ParamName::read("_has:Group:member:_id").base,
+            HAS_GROUP_MEMBER,
+            "jupyterhealth-client's form"
+        );
         assert_eq!(normalize_name("birth-date"), "birthdate");
         assert_eq!(normalize_name("_id"), "_id");
         assert_eq!(normalize_name("id"), "id");

@@ -1,0 +1,444 @@
+//! `Observation`: search, read by id, and create (the upload pipeline of the reference, in its order, with consent
+//! checked through the consent engine).
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+use jhe_consent::{Action, Actor, Principal, observation_visibility};
+use jhe_domain::*;
+use jhe_fhir::resource::{
+    Bundle, BundleEntry, not_authorized_message, render_observation, render_observation_summary,
+};
+use jhe_fhir::search::{
+    Criteria, ObservationSearch, SearchMode, cursor_links, parse_observation_search, parse_query_string,
+    self_link,
+};
+use jhe_fhir::upload::{PipelineError, run_upload_pipeline};
+use jhe_store::facts::{FactsScope, load_facts};
+use jhe_store::fhir_search::{
+    ObservationContext, observation_context, search_observations, visible_observation,
+};
+use jhe_store::{DbConnection, audit, in_transaction, observations};
+
+use super::checks::StoreChecks;
+use super::{check_json_body, fhir_error, fhir_response, self_url};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, StyledError};
+
+pub(crate) fn search_mode(req: &HttpRequest) -> SearchMode {
+    let strict = req
+        .headers()
+        .get("Prefer")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|p| {
+            p.split(',')
+                .any(|part| part.trim().eq_ignore_ascii_case("handling=strict"))
+        });
+    if strict {
+        SearchMode::Strict
+    } else {
+        SearchMode::Lenient
+    }
+}
+
+pub(crate) fn audit_event(
+    principal: &Principal,
+    action: &str,
+    target_type: &str,
+    target_id: Option<String>,
+    patients: Vec<PatientId>,
+    outcome: AuditOutcome,
+    detail: Option<String>,
+) -> NewAuditEvent {
+    NewAuditEvent {
+        occurred_at: Utc::now(),
+        actor_user_id: Some(principal.user_id),
+        action: action.into(),
+        target_type: target_type.into(),
+        target_id,
+        patient_ids: patients,
+        outcome,
+        detail,
+    }
+}
+
+/// Checks the explicitly named patients, studies and organizations of a search: naming one the caller may not
+/// read is refused (403) rather than silently answered with nothing, as the reference does.
+pub(crate) fn authorize_search_targets(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    patients: &[PatientId],
+    studies: &[StudyId],
+    organizations: &[OrganizationId],
+) -> Result<(), ApiError> {
+    if patients.is_empty() && studies.is_empty() && organizations.is_empty() {
+        return Ok(());
+    }
+    let facts = load_facts(
+        conn,
+        &FactsScope {
+            practitioner: principal.practitioner_id(),
+            patients: patients.to_vec(),
+            studies: studies.to_vec(),
+        },
+    )?;
+    let refuse = |kind: &str, id: i64| ApiError::Forbidden(not_authorized_message(kind, id));
+    for &patient in patients {
+        jhe_consent::authorize(principal, &Action::ReadPatient { patient }, &facts)
+            .map_err(|_| refuse("Patient", patient.get()))?;
+    }
+    for &study in studies {
+        jhe_consent::authorize(principal, &Action::ReadStudy { study }, &facts)
+            .map_err(|_| refuse("Group", study.get()))?;
+    }
+    for &organization in organizations {
+        jhe_consent::authorize(principal, &Action::ReadOrganization { organization }, &facts)
+            .map_err(|_| refuse("Organization", organization.get()))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn render(
+    observation: &Observation,
+    context: &ObservationContext,
+) -> Result<serde_json::Value, ApiError> {
+    let code = context
+        .scope_codes
+        .get(&observation.scope_code_id)
+        .ok_or_else(|| ApiError::Internal(format!("scope code {} missing", observation.scope_code_id)))?;
+    let identifiers = context
+        .identifiers
+        .get(&observation.id)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let user = context.patient_users.get(&observation.patient_id).copied();
+    serde_json::to_value(render_observation(observation, code, identifiers, user))
+        .map_err(|e| ApiError::Internal(format!("cannot render observation {}: {e}", observation.id)))
+}
+
+fn values<T: Copy>(criteria: &Criteria<T>) -> Vec<T> {
+    criteria.values().copied().collect()
+}
+
+/// `GET /FHIR/R5/Observation`.
+pub(crate) async fn search(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, StyledError> {
+    let params = parse_query_string(req.query_string());
+    let mut search: ObservationSearch =
+        parse_observation_search(&params, search_mode(&req)).map_err(|e| search_error(&e))?;
+    let principal = caller.principal.clone();
+    if matches!(principal.actor, Actor::Patient { .. }) {
+        // A patient sees exactly their own data: location filters do not apply to them (as in the reference).
+        search.patients = Criteria::default();
+        search.studies = Criteria::default();
+        search.organizations = Criteria::default();
+    }
+    let visibility = observation_visibility(&principal);
+    let (page, context) = state
+        .db(move |conn| {
+            if let Err(e) = authorize_search_targets(
+                conn,
+                &principal,
+                &values(&search.patients),
+                &values(&search.studies),
+                &values(&search.organizations),
+            ) {
+                audit::append_audit_event(
+                    conn,
+                    &audit_event(
+                        &principal,
+                        "observation.search",
+                        "Observation",
+                        None,
+                        values(&search.patients),
+                        AuditOutcome::Denied,
+                        Some(e.to_string()),
+                    ),
+                )?;
+                return Err(e);
+            }
+            let page = search_observations(conn, &visibility, &search)?;
+            let context = observation_context(conn, &page.rows)?;
+            let mut patients: Vec<PatientId> = page.rows.iter().map(|o| o.patient_id).collect();
+            patients.sort_unstable();
+            patients.dedup();
+            audit::append_audit_event(
+                conn,
+                &audit_event(
+                    &principal,
+                    "observation.search",
+                    "Observation",
+                    None,
+                    patients,
+                    AuditOutcome::Success,
+                    None,
+                ),
+            )?;
+            Ok::<_, ApiError>((page, context))
+        })
+        .await
+        .map_err(fhir_error)?;
+    let site = &state.config.site_url;
+    let endpoint = format!("{site}{}", req.path());
+    let entries = page
+        .rows
+        .iter()
+        .map(|o| {
+            Ok(BundleEntry {
+                full_url: None,
+                resource: Some(render(o, &context)?),
+                request: None,
+                response: None,
+            })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()
+        .map_err(fhir_error)?;
+    let links = if page.rows.is_empty() && page.next.is_none() {
+        vec![self_link(&self_url(site, &req))]
+    } else {
+        cursor_links(&endpoint, &self_url(site, &req), &params, page.next.as_ref())
+    };
+    let bundle: Bundle<serde_json::Value> = Bundle::searchset(page.total, links, entries);
+    Ok(fhir_response(&req, StatusCode::OK, &bundle))
+}
+
+pub(crate) fn search_error(e: &jhe_fhir::SearchError) -> StyledError {
+    let outcome = serde_json::to_value(e.to_operation_outcome()).unwrap_or_default();
+    fhir_error(ApiError::Outcome {
+        status: e.status(),
+        outcome,
+    })
+}
+
+/// `GET /FHIR/R5/Observation/{id}`: the same visibility as a search.
+pub(crate) async fn read(
+    req: HttpRequest,
+    caller: Caller,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, StyledError> {
+    let raw = path.into_inner();
+    let not_found = || fhir_error(ApiError::NotFound(format!("Observation/{raw} not found.")));
+    let Ok(id) = raw.parse::<i64>().map(ObservationId) else {
+        return Err(not_found());
+    };
+    let principal = caller.principal.clone();
+    let visibility = observation_visibility(&principal);
+    let found = state
+        .db(move |conn| {
+            let found = visible_observation(conn, &visibility, id)?;
+            let (patients, outcome) = match &found {
+                Some(o) => (vec![o.patient_id], AuditOutcome::Success),
+                None => (vec![], AuditOutcome::Denied),
+            };
+            audit::append_audit_event(
+                conn,
+                &audit_event(
+                    &principal,
+                    "observation.read",
+                    "Observation",
+                    Some(id.to_string()),
+                    patients,
+                    outcome,
+                    None,
+                ),
+            )?;
+            Ok::<_, ApiError>(match found {
+                Some(o) => {
+                    let context = observation_context(conn, std::slice::from_ref(&o))?;
+                    Some(render(&o, &context)?)
+                }
+                None => None,
+            })
+        })
+        .await
+        .map_err(fhir_error)?;
+    let resource = found.ok_or_else(not_found)?;
+    Ok(fhir_response(&req, StatusCode::OK, &resource))
+}
+
+/// What a successful create answers: the stored observation, rendered for the caller.
+pub(crate) fn created_body(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    stored: &Observation,
+) -> Result<serde_json::Value, ApiError> {
+    let context = observation_context(conn, std::slice::from_ref(stored))?;
+    // A patient gets the reference's short answer; a practitioner the whole resource.
+    if matches!(principal.actor, Actor::Patient { .. }) {
+        let code = context
+            .scope_codes
+            .get(&stored.scope_code_id)
+            .ok_or_else(|| ApiError::Internal("scope code missing".into()))?;
+        serde_json::to_value(render_observation_summary(stored, code))
+            .map_err(|e| ApiError::Internal(e.to_string()))
+    } else {
+        render(stored, &context)
+    }
+}
+
+/// `If-None-Exist: identifier=system|value`, parsed.
+fn if_none_exist(req: &HttpRequest) -> Result<Option<Identifier>, StyledError> {
+    let Some(value) = req.headers().get("If-None-Exist") else {
+        return Ok(None);
+    };
+    let bad = || {
+        fhir_error(ApiError::BadRequest(
+            "If-None-Exist must be identifier=<system>|<value> (for example identifier=https://example.org/ids|abc)."
+                .into(),
+        ))
+    };
+    let text = value.to_str().map_err(|_| bad())?;
+    let params = parse_query_string(text);
+    let [(name, token)] = params.as_slice() else {
+        return Err(bad());
+    };
+    if name != "identifier" {
+        return Err(bad());
+    }
+    let (system, value) = token.split_once('|').ok_or_else(bad)?;
+    if system.is_empty() || value.is_empty() {
+        return Err(bad());
+    }
+    Ok(Some(Identifier {
+        system: system.to_owned(),
+        value: value.to_owned(),
+    }))
+}
+
+enum Created {
+    New(serde_json::Value, ObservationId),
+    Existing(serde_json::Value, ObservationId),
+}
+
+/// `POST /FHIR/R5/Observation`.
+pub(crate) async fn create(
+    req: HttpRequest,
+    caller: Caller,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, StyledError> {
+    check_json_body(req.headers())?;
+    let conditional = if_none_exist(&req)?;
+    let principal = caller.principal.clone();
+    let outcome = state
+        .db(move |conn| {
+            if let Some(identifier) = conditional
+                && let Some(existing) = observations::find_observation_by_identifier(conn, &identifier)?
+            {
+                // A retried upload: answer with what is stored, if the caller may see it.
+                let visibility = observation_visibility(&principal);
+                if let Some(found) = visible_observation(conn, &visibility, existing)? {
+                    return Ok(Ok(Created::Existing(
+                        created_body(conn, &principal, &found)?,
+                        found.id,
+                    )));
+                }
+            }
+            let mut checks = StoreChecks::new(conn, &principal);
+            let accepted = match run_upload_pipeline(&body, &mut checks) {
+                Ok(accepted) => accepted,
+                Err(PipelineError::Refused(refusal)) => {
+                    let patients = jhe_fhir::upload::parse_observation(&body)
+                        .ok()
+                        .and_then(|u| u.subject_patient_id().ok())
+                        .into_iter()
+                        .collect();
+                    audit::append_audit_event(
+                        checks.conn(),
+                        &audit_event(
+                            &principal,
+                            "observation.create",
+                            "Observation",
+                            None,
+                            patients,
+                            AuditOutcome::Denied,
+                            Some(refusal.to_string()),
+                        ),
+                    )?;
+                    return Ok(Err(refusal));
+                }
+                Err(PipelineError::Store(e)) => return Err(ApiError::from(e)),
+            };
+            let conn = checks.conn();
+            let stored = in_transaction(conn, |conn| {
+                let stored =
+                    observations::insert_observations(conn, &[accepted.to_new_observation()], Utc::now())?;
+                let stored = stored
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| ApiError::Internal("insert returned nothing".into()))?;
+                audit::append_audit_event(
+                    conn,
+                    &audit_event(
+                        &principal,
+                        "observation.create",
+                        "Observation",
+                        Some(stored.id.to_string()),
+                        vec![stored.patient_id],
+                        AuditOutcome::Success,
+                        None,
+                    ),
+                )?;
+                Ok::<_, ApiError>(stored)
+            })
+            .map_err(|e| match e {
+                // Two uploads raced for one identifier: the loser gets what step 6 would have said.
+                ApiError::Conflict(_) => ApiError::Conflict(
+                    accepted
+                        .identifiers
+                        .first()
+                        .map(|i| format!("Identifier already exists: system={} value={}", i.system, i.value))
+                        .unwrap_or_else(|| "This observation already exists.".into()),
+                ),
+                other => other,
+            })?;
+            Ok(Ok(Created::New(
+                created_body(conn, &principal, &stored)?,
+                stored.id,
+            )))
+        })
+        .await
+        .map_err(fhir_error)?;
+    let base = format!(
+        "{}{}",
+        state.config.site_url,
+        req.path().trim_end_matches("/Observation")
+    );
+    match outcome {
+        Ok(Created::New(body, id)) => {
+            crate::fhir::observation::count_ingested(1);
+            let mut response = fhir_response(&req, StatusCode::CREATED, &body);
+            set_location(&mut response, &base, id);
+            Ok(response)
+        }
+        Ok(Created::Existing(body, id)) => {
+            let mut response = fhir_response(&req, StatusCode::OK, &body);
+            set_location(&mut response, &base, id);
+            Ok(response)
+        }
+        Err(refusal) => {
+            let outcome = serde_json::to_value(refusal.to_operation_outcome()).unwrap_or_default();
+            Err(fhir_error(ApiError::Outcome {
+                status: refusal.status(),
+                outcome,
+            }))
+        }
+    }
+}
+
+fn set_location(response: &mut HttpResponse, base: &str, id: ObservationId) {
+    let headers = response.headers_mut();
+    if let Ok(location) = header::HeaderValue::from_str(&format!("{base}/Observation/{id}/_history/1")) {
+        headers.insert(header::LOCATION, location);
+    }
+    headers.insert(header::ETAG, header::HeaderValue::from_static("W/\"1\""));
+}
+
+/// Counts stored observations for the metrics endpoint (a no-op until metrics are wired in).
+pub(crate) fn count_ingested(_n: u64) {}
