@@ -6,9 +6,9 @@ use std::pin::Pin;
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
 use chrono::Utc;
-use jhe_consent::{ClientInfo, Principal};
+use jhe_consent::Principal;
 use jhe_domain::{AccessToken, User};
-use jhe_store::{auth as store_auth, clients, facts, people};
+use jhe_store::{auth as store_auth, facts};
 
 use crate::AppState;
 use crate::error::{ApiError, ApiStyle, StyledError};
@@ -36,27 +36,18 @@ pub fn resolve_token(
     token: &str,
     now: chrono::DateTime<Utc>,
 ) -> Result<Option<Caller>, ApiError> {
-    let Some(stored) = store_auth::find_access_token(conn, &jhe_oauth::hash_token(token))? else {
+    let Some(resolved) = store_auth::resolve_access_token(conn, &jhe_oauth::hash_token(token))? else {
         return Ok(None);
     };
-    if stored.revoked_at.is_some() || stored.expires_at <= now {
+    if resolved.token.revoked_at.is_some() || resolved.token.expires_at <= now || !resolved.user.is_active {
         return Ok(None);
     }
-    let user = people::get_user(conn, stored.user_id)?;
-    if !user.is_active {
-        return Ok(None);
-    }
-    let client = clients::get_client(conn, stored.client_id)?;
-    let info = ClientInfo {
-        id: client.id,
-        client_id: client.client_id,
-    };
-    let Some(principal) = facts::principal_for_user(conn, &user, &stored.scope, Some(info))? else {
+    let Some(principal) = facts::principal_for_token(&resolved) else {
         return Ok(None);
     };
     Ok(Some(Caller {
-        user,
-        token: stored,
+        user: resolved.user,
+        token: resolved.token,
         principal,
     }))
 }

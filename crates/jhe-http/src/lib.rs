@@ -99,6 +99,8 @@ pub fn app(
     actix_web::App::new()
         .app_data(web::Data::new(state))
         .app_data(web::FormConfig::default().limit(64 * 1024))
+        // FHIR Bundles of a few thousand data points run to megabytes.
+        .app_data(web::PayloadConfig::new(32 * 1024 * 1024))
         .configure(configure)
         .wrap_fn(|req, srv| -> LocalBoxFuture<'static, _> {
             let cors = cors::is_cors_path(req.path());

@@ -488,3 +488,46 @@ pub fn touch_last_login(conn: &mut DbConnection, user: UserId, now: DateTime<Utc
         .execute(conn)?;
     if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
 }
+
+/// An access token with everything a request needs to know about its holder, read in one query.
+#[derive(Debug, Clone)]
+pub struct ResolvedToken {
+    pub token: AccessToken,
+    pub user: User,
+    pub practitioner: Option<PractitionerId>,
+    pub patient: Option<PatientId>,
+    /// The public `client_id` of the client the token was issued to.
+    pub client_id: String,
+}
+
+/// Finds an access token by hash with its user, client and profiles, whatever its state (callers check expiry,
+/// revocation and whether the account is active). One query: this runs on every API request.
+pub fn resolve_access_token(conn: &mut DbConnection, token_hash: &str) -> StoreResult<Option<ResolvedToken>> {
+    use crate::rows::UserRow;
+    use crate::schema::{oauth_clients, patients, practitioners, users};
+    let row = access_tokens::table
+        .inner_join(users::table)
+        .inner_join(oauth_clients::table)
+        .left_join(practitioners::table.on(practitioners::user_id.eq(users::id)))
+        .left_join(patients::table.on(patients::user_id.eq(users::id.nullable())))
+        .filter(access_tokens::token_hash.eq(token_hash))
+        .select((
+            access_tokens::all_columns,
+            UserRow::as_select(),
+            oauth_clients::client_id,
+            practitioners::id.nullable(),
+            patients::id.nullable(),
+        ))
+        .first::<(AccessRow, UserRow, String, Option<i64>, Option<i64>)>(conn)
+        .optional()?;
+    row.map(|(token, user, client_id, practitioner, patient)| {
+        Ok(ResolvedToken {
+            token: access_from_row(token),
+            user: User::try_from(user)?,
+            practitioner: practitioner.map(PractitionerId),
+            patient: patient.map(PatientId),
+            client_id,
+        })
+    })
+    .transpose()
+}

@@ -123,27 +123,52 @@ pub fn principal_for_user(
     scope: &str,
     client: Option<jhe_consent::ClientInfo>,
 ) -> StoreResult<Option<jhe_consent::Principal>> {
+    let practitioner = crate::people::practitioner_of_user(conn, user.id)?.map(|p| p.id);
+    let patient = crate::people::patient_of_user(conn, user.id)?.map(|p| p.id);
+    Ok(principal_from_parts(user, practitioner, patient, scope, client))
+}
+
+/// The principal of a resolved access token, without further queries.
+pub fn principal_for_token(resolved: &crate::auth::ResolvedToken) -> Option<jhe_consent::Principal> {
+    let client = jhe_consent::ClientInfo {
+        id: resolved.token.client_id,
+        client_id: resolved.client_id.clone(),
+    };
+    principal_from_parts(
+        &resolved.user,
+        resolved.practitioner,
+        resolved.patient,
+        &resolved.token.scope,
+        Some(client),
+    )
+}
+
+fn principal_from_parts(
+    user: &User,
+    practitioner: Option<PractitionerId>,
+    patient: Option<PatientId>,
+    scope: &str,
+    client: Option<jhe_consent::ClientInfo>,
+) -> Option<jhe_consent::Principal> {
     use jhe_consent::{Principal, TokenScopes};
-    let practitioner = crate::people::practitioner_of_user(conn, user.id)?;
-    let patient = crate::people::patient_of_user(conn, user.id)?;
     let principal = match (practitioner, patient) {
-        (Some(pr), own) => {
+        (Some(practitioner), own) => {
             let base = if user.is_superuser {
-                Principal::superuser(user.id, pr.id)
+                Principal::superuser(user.id, practitioner)
             } else {
-                Principal::practitioner(user.id, pr.id)
+                Principal::practitioner(user.id, practitioner)
             };
             match own {
-                Some(patient) => base.with_own_patient_profile(patient.id),
+                Some(patient) => base.with_own_patient_profile(patient),
                 None => base,
             }
         }
-        (None, Some(patient)) => Principal::patient(user.id, patient.id),
-        (None, None) => return Ok(None),
+        (None, Some(patient)) => Principal::patient(user.id, patient),
+        (None, None) => return None,
     };
     let principal = principal.with_token_scopes(TokenScopes::from_scope_string(scope));
-    Ok(Some(match client {
+    Some(match client {
         Some(client) => principal.via(client),
         None => principal,
-    }))
+    })
 }

@@ -600,3 +600,18 @@ pub fn visible_patient(
         None => None,
     })
 }
+
+/// Whether a patient is in a visibility set: one query, for authorizing a search filter.
+pub fn is_patient_visible(
+    conn: &mut DbConnection,
+    visibility: &PatientVisibility,
+    id: PatientId,
+) -> StoreResult<bool> {
+    Ok(patients::table
+        .filter(patients::id.eq(id.get()))
+        .filter(patient_condition(visibility))
+        .select(patients::id)
+        .first::<i64>(conn)
+        .optional()?
+        .is_some())
+}

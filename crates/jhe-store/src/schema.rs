@@ -403,6 +403,7 @@ diesel::table! {
 diesel::joinable!(browser_sessions -> users (user_id));
 diesel::joinable!(authorization_codes -> oauth_clients (client_id));
 diesel::joinable!(access_tokens -> oauth_clients (client_id));
+diesel::joinable!(access_tokens -> users (user_id));
 diesel::joinable!(refresh_tokens -> oauth_clients (client_id));
 
 diesel::allow_tables_to_appear_in_same_query!(

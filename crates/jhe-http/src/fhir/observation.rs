@@ -76,6 +76,20 @@ pub(crate) fn authorize_search_targets(
     if patients.is_empty() && studies.is_empty() && organizations.is_empty() {
         return Ok(());
     }
+    if studies.is_empty() && organizations.is_empty() {
+        // The common case (`?patient=N`): reading a patient is being in the caller's patient visibility, which
+        // the database answers in one query per patient.
+        let visibility = jhe_consent::patient_visibility(principal);
+        for &patient in patients {
+            if !jhe_store::fhir_search::is_patient_visible(conn, &visibility, patient)? {
+                return Err(ApiError::Forbidden(not_authorized_message(
+                    "Patient",
+                    patient.get(),
+                )));
+            }
+        }
+        return Ok(());
+    }
     let facts = load_facts(
         conn,
         &FactsScope {
