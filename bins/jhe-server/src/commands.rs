@@ -2,27 +2,31 @@
 
 use anyhow::{Context, bail};
 use chrono::Utc;
+use diesel::connection::SimpleConnection;
 use jhe_store::seed::{DEMO_PASSWORD, SeedInputs, SeedReport, seed_demo};
-use jhe_store::{DbPool, PoolOptions, open_pool, run_migrations};
+use jhe_store::{Backend, DbConnection, DbPool, PoolOptions, open_pool, run_migrations};
 use rand::Rng;
 use rand::distr::{Alphanumeric, SampleString};
 
-use crate::cli::{AuthArgs, Cli, Command, KeysAction, ServeArgs, SiteArgs};
+use crate::cli::{Cli, Command, ConfigAction, KeysAction};
+use crate::settings::Settings;
 
-pub fn run(cli: Cli) -> anyhow::Result<()> {
+pub fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve(args) => serve(&cli.database_url, args),
+        Command::Serve(_) => serve(&settings),
         Command::Migrate => {
-            let pool = open(&cli.database_url)?;
-            migrate(&pool)?;
-            Ok(())
+            let pool = open(&settings)?;
+            let mut conn = pool.get().context("cannot connect to the database")?;
+            with_startup_lock(&mut conn, migrate)
         }
-        Command::Keys { action } => keys(&cli.database_url, action),
-        Command::Seed(site) => {
-            let site_url = normalize_site_url(&site)?;
-            let pool = open(&cli.database_url)?;
-            migrate(&pool)?;
-            let report = seed(&pool, &site_url)?;
+        Command::Keys { action } => keys(&settings, action),
+        Command::Seed(_) => {
+            let pool = open(&settings)?;
+            let mut conn = pool.get().context("cannot connect to the database")?;
+            let report = with_startup_lock(&mut conn, |conn| {
+                migrate(conn)?;
+                seed(conn, &settings.site_url)
+            })?;
             if report.created_anything() {
                 log::info!("demo data loaded: {report:?}");
             } else {
@@ -30,44 +34,84 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Config {
+            action: ConfigAction::Print(_),
+        } => {
+            print!("{}", settings.to_toml(cli.config.as_deref()));
+            Ok(())
+        }
+        Command::Backup(args) => {
+            let report = crate::backup::backup(&settings.database_url, &args.file)?;
+            println!(
+                "backup written to {} ({} bytes); integrity check: ok",
+                report.file.display(),
+                report.bytes
+            );
+            Ok(())
+        }
+        Command::Restore(args) => {
+            let target = crate::backup::restore(&settings.database_url, &args.file, args.force)?;
+            println!(
+                "restored {} from {}; integrity check: ok. Pending migrations, if any, run at the next start.",
+                target.display(),
+                args.file.display()
+            );
+            Ok(())
+        }
+        Command::Healthcheck(args) => {
+            let path = if args.ready { "/health/ready" } else { "/health" };
+            println!("{}", crate::probe::check(settings.bind, path)?);
+            Ok(())
+        }
+        Command::Openapi => {
+            print!("{}", jhe_http::openapi::spec_json());
+            Ok(())
+        }
     }
 }
 
-fn open(database_url: &str) -> anyhow::Result<DbPool> {
-    let (target, pool) = open_pool(database_url, &PoolOptions::default())
+fn open(settings: &Settings) -> anyhow::Result<DbPool> {
+    let options = PoolOptions {
+        max_size: settings.database_pool_size,
+        ..PoolOptions::default()
+    };
+    let (target, pool) = open_pool(&settings.database_url, &options)
         .context("JHE_DATABASE_URL / --database-url cannot be used")?;
     log::info!("database: {}", target.redacted());
     Ok(pool)
 }
 
-fn migrate(pool: &DbPool) -> anyhow::Result<()> {
-    let mut conn = pool.get().context("cannot connect to the database")?;
-    let applied = run_migrations(&mut conn).context("cannot apply migrations")?;
+/// An arbitrary constant that names this application's advisory lock on a shared PostgreSQL.
+const STARTUP_LOCK: i64 = 0x6a68_6573_7461_7274; // "jhestart"
+
+/// Runs `f` holding the startup lock: on PostgreSQL a session advisory lock, so replicas that start together apply
+/// migrations and create the first signing key one after the other instead of racing. (SQLite serializes writers
+/// itself; its replicas are processes on one machine.) The lock goes with the connection if the process dies.
+fn with_startup_lock<T>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let postgres = conn.backend() == Backend::Postgres;
+    if postgres {
+        conn.batch_execute(&format!("SELECT pg_advisory_lock({STARTUP_LOCK})"))
+            .context("cannot take the startup lock")?;
+    }
+    let result = f(conn);
+    if postgres {
+        // Failing to unlock is harmless: the lock ends with the session.
+        let _ = conn.batch_execute(&format!("SELECT pg_advisory_unlock({STARTUP_LOCK})"));
+    }
+    result
+}
+
+fn migrate(conn: &mut DbConnection) -> anyhow::Result<()> {
+    let applied = run_migrations(conn).context("cannot apply migrations")?;
     if applied.is_empty() {
         log::info!("database schema is up to date");
     } else {
         log::info!("applied migrations: {}", applied.join(", "));
     }
     Ok(())
-}
-
-/// Checks the site URL and drops a trailing slash, so `https://x/` and `https://x` mean the same site.
-fn normalize_site_url(site: &SiteArgs) -> anyhow::Result<String> {
-    let parsed = url::Url::parse(&site.site_url)
-        .with_context(|| format!("JHE_SITE_URL / --site-url is not a URL: {:?}", site.site_url))?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-        bail!(
-            "JHE_SITE_URL / --site-url must be an http:// or https:// URL with a host, got {:?}",
-            site.site_url
-        );
-    }
-    if parsed.query().is_some() || parsed.fragment().is_some() {
-        bail!(
-            "JHE_SITE_URL / --site-url must not have a query or fragment, got {:?}",
-            site.site_url
-        );
-    }
-    Ok(site.site_url.trim_end_matches('/').to_owned())
 }
 
 fn random_uuid() -> String {
@@ -85,8 +129,7 @@ fn random_uuid() -> String {
     )
 }
 
-fn seed(pool: &DbPool, site_url: &str) -> anyhow::Result<SeedReport> {
-    let mut conn = pool.get().context("cannot connect to the database")?;
+fn seed(conn: &mut DbConnection, site_url: &str) -> anyhow::Result<SeedReport> {
     let mut failure = None;
     let mut hash = || {
         let salt: [u8; jhe_oauth::password::SALT_LEN] = rand::rng().random();
@@ -104,58 +147,22 @@ fn seed(pool: &DbPool, site_url: &str) -> anyhow::Result<SeedReport> {
         random_client_id: &mut client_id,
         random_uuid: &mut uuid,
     };
-    let report = seed_demo(&mut conn, &mut inputs).context("cannot load the demo data")?;
+    let report = seed_demo(conn, &mut inputs).context("cannot load the demo data")?;
     if let Some(err) = failure {
         bail!("demo passwords could not be hashed: {err}");
     }
     Ok(report)
 }
 
-/// The HTTP layer's configuration from the command line and environment; a bad value names its setting.
-fn http_config(site_url: &str, auth: &AuthArgs) -> jhe_http::HttpConfig {
-    use jhe_http::config::{LoginThrottle, Secret, TokenLifetimes};
-    let mut config = jhe_http::HttpConfig::new(site_url);
-    config.lifetimes = TokenLifetimes {
-        access_secs: auth.access_token_lifetime,
-        id_token_secs: auth.id_token_lifetime,
-        refresh_secs: (auth.refresh_token_lifetime > 0).then_some(auth.refresh_token_lifetime),
-        session_secs: auth.session_lifetime,
-    };
-    config.throttle = LoginThrottle {
-        max_failures_per_account: auth.login_max_failures,
-        max_failures_per_address: auth.login_max_failures_per_address,
-        window_secs: auth.login_window,
-    };
-    config.signing_key_pem = auth
-        .oidc_rsa_private_key
-        .clone()
-        .filter(|k| !k.trim().is_empty())
-        .map(Secret::new);
-    config.key_encryption_secret = auth
-        .key_encryption_secret
-        .clone()
-        .filter(|k| !k.is_empty())
-        .map(Secret::new);
-    config
+fn app_state(pool: DbPool, settings: &Settings) -> anyhow::Result<jhe_http::AppState> {
+    Ok(jhe_http::AppState::new(pool, settings.http_config())?)
 }
 
-fn app_state(pool: DbPool, site_url: &str, auth: &AuthArgs) -> anyhow::Result<jhe_http::AppState> {
-    if auth
-        .key_encryption_secret
-        .as_deref()
-        .is_some_and(|s| !s.is_empty() && s.len() < 16)
-    {
-        bail!("JHE_KEY_ENCRYPTION_SECRET / --key-encryption-secret must be at least 16 characters");
-    }
-    Ok(jhe_http::AppState::new(pool, http_config(site_url, auth))?)
-}
-
-fn keys(database_url: &str, action: KeysAction) -> anyhow::Result<()> {
-    let (KeysAction::Rotate(auth) | KeysAction::List(auth)) = &action;
-    let pool = open(database_url)?;
-    migrate(&pool)?;
-    let state = app_state(pool.clone(), "http://localhost", auth)?;
+fn keys(settings: &Settings, action: KeysAction) -> anyhow::Result<()> {
+    let pool = open(settings)?;
+    let state = app_state(pool.clone(), settings)?;
     let mut conn = pool.get().context("cannot connect to the database")?;
+    with_startup_lock(&mut conn, migrate)?;
     match action {
         KeysAction::Rotate(_) => {
             let kid = state
@@ -183,36 +190,42 @@ fn keys(database_url: &str, action: KeysAction) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
-    let site_url = normalize_site_url(&args.site)?;
-    let pool = open(database_url)?;
-    migrate(&pool)?;
-    if args.demo {
-        let mut conn = pool.get().context("cannot connect to the database")?;
-        if jhe_store::people::any_user_exists(&mut conn)? {
-            log::info!("--demo: the database already holds users; not loading demo data");
-        } else {
-            drop(conn);
-            let report = seed(&pool, &site_url)?;
-            log::info!(
-                "--demo: demo data loaded ({} users); every demo password is {DEMO_PASSWORD}",
-                report.users
-            );
-        }
-    }
-    let state = app_state(pool.clone(), &site_url, &args.auth)?;
+/// Serves HTTP until SIGTERM (or SIGINT), then stops accepting, lets in-flight requests finish for up to
+/// `JHE_SHUTDOWN_TIMEOUT` seconds, closes the database pool and returns.
+fn serve(settings: &Settings) -> anyhow::Result<()> {
+    let site_url = settings.site_url.clone();
+    let pool = open(settings)?;
+    let state = app_state(pool.clone(), settings)?;
     {
         let mut conn = pool.get().context("cannot connect to the database")?;
-        let kid = state
-            .keys
-            .ensure(&mut conn, Utc::now())
-            .map_err(|e| anyhow::anyhow!("signing key: {e}"))?;
-        log::info!("ID tokens are signed with key {kid}");
+        with_startup_lock(&mut conn, |conn| {
+            migrate(conn)?;
+            if settings.demo {
+                if jhe_store::people::any_user_exists(conn)? {
+                    log::info!("--demo: the database already holds users; not loading demo data");
+                } else {
+                    let report = seed(conn, &site_url)?;
+                    log::info!(
+                        "--demo: demo data loaded ({} users); every demo password is {DEMO_PASSWORD}",
+                        report.users
+                    );
+                }
+            }
+            let kid = state
+                .keys
+                .ensure(conn, Utc::now())
+                .map_err(|e| anyhow::anyhow!("signing key: {e}"))?;
+            log::info!("ID tokens are signed with key {kid}");
+            Ok(())
+        })?;
     }
-    let bind = args.bind;
-    let workers = args.workers;
+    let bind = settings.bind;
+    let workers = settings.workers;
+    let shutdown_timeout = settings.shutdown_timeout_secs;
     actix_web::rt::System::new().block_on(async move {
-        let mut server = actix_web::HttpServer::new(move || jhe_http::app(state.clone()));
+        let mut server = actix_web::HttpServer::new(move || jhe_http::app(state.clone()))
+            // actix stops accepting at SIGTERM and waits this long for open requests; SIGINT and SIGQUIT stop at once.
+            .shutdown_timeout(shutdown_timeout);
         if let Some(n) = workers {
             server = server.workers(n);
         }
@@ -224,36 +237,17 @@ fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
             .run()
             .await
             .context("the HTTP server stopped with an error")
-    })
+    })?;
+    // The workers, and with them every other handle on the pool, are gone; this closes the connections (and on
+    // SQLite checkpoints the WAL into the file).
+    drop(pool);
+    log::info!("stopped; database connections closed");
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn site(url: &str) -> SiteArgs {
-        SiteArgs { site_url: url.into() }
-    }
-
-    #[test]
-    fn site_urls_lose_their_trailing_slash() {
-        assert_eq!(
-            normalize_site_url(&site("https://jhe.example.org/")).unwrap(),
-            "https://jhe.example.org"
-        );
-        assert_eq!(
-            normalize_site_url(&site("http://localhost:8000")).unwrap(),
-            "http://localhost:8000"
-        );
-    }
-
-    #[test]
-    fn bad_site_urls_name_the_setting() {
-        for bad in ["localhost:8000", "ftp://x.org", "https://x.org/?a=1", "not a url"] {
-            let err = normalize_site_url(&site(bad)).unwrap_err().to_string();
-            assert!(err.contains("JHE_SITE_URL"), "{bad}: {err}");
-        }
-    }
 
     #[test]
     fn generated_uuids_are_version_4() {

@@ -1,49 +1,23 @@
-//! The binary as an operator meets it: fresh directory, one command.
+//! The binary as an operator meets it: fresh directory, one command. The operations tests (configuration, probes,
+//! metrics, logs, shutdown, backup, proxies, replicas, container files) are in `ops/`, in this same test binary.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failed assertion
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+mod ops;
+mod support;
+
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_jhe-server");
+use support::{free_port, server};
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn server(dir: &std::path::Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.current_dir(dir)
-        .args(args)
-        .env_remove("JHE_DATABASE_URL")
-        .env_remove("JHE_BIND")
-        .env("JHE_LOG", "warn");
-    cmd
-}
-
-/// A minimal HTTP/1.1 GET, enough to probe the server without pulling in a client library.
 fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let status = response.split(' ').nth(1)?.parse().ok()?;
-    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned();
-    Some((status, body))
+    support::try_request(port, "GET", path, &[], None)
+        .ok()
+        .map(|r| (r.status, r.body))
 }
 
-struct Running(Child);
+struct Running(std::process::Child);
 
 impl Drop for Running {
     fn drop(&mut self) {

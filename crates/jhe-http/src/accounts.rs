@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::metrics::LoginFailure;
 
 /// The session cookie.
 pub const SESSION_COOKIE: &str = "sessionid";
@@ -160,10 +161,18 @@ enum LoginOutcome {
     Throttled { retry_after: i64 },
 }
 
-/// The client's address: the TCP peer. (Forwarded headers are trusted only behind configured proxies.)
-fn client_addr(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
+/// The client's address for the per-address throttle: the TCP peer, or the address a trusted proxy forwarded
+/// (`JHE_TRUSTED_PROXIES`). Believing `X-Forwarded-For` from anyone would let a client pick a fresh address for
+/// every attempt and never be throttled.
+fn client_addr(req: &HttpRequest, proxies: &crate::config::TrustedProxies) -> String {
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    proxies
+        .client_ip(req.peer_addr().map(|a| a.ip()), &forwarded)
+        .map(|ip| ip.to_string())
         .unwrap_or_else(|| "unknown".into())
 }
 
@@ -201,7 +210,7 @@ async fn login(
         )));
     }
     let account = form.username.trim().to_lowercase();
-    let addr = client_addr(&req);
+    let addr = client_addr(&req, &state.config.trusted_proxies);
     let throttle = state.config.throttle.clone();
     let session_secs = state.config.lifetimes.session_secs;
     let password = form.password;
@@ -268,6 +277,13 @@ async fn login(
             }
         })
         .await?;
+    match outcome {
+        LoginOutcome::WrongCredentials => {
+            crate::metrics::record_login_failed(LoginFailure::InvalidCredentials)
+        }
+        LoginOutcome::Throttled { .. } => crate::metrics::record_login_failed(LoginFailure::Throttled),
+        LoginOutcome::Success { .. } => {}
+    }
     Ok(match outcome {
         LoginOutcome::Success { session } => {
             let mut response = HttpResponse::Found();

@@ -14,7 +14,10 @@ pub mod error;
 pub mod fhir;
 pub mod health;
 pub mod keys;
+pub mod metrics;
 pub mod oauth;
+pub mod observability;
+pub mod openapi;
 
 use std::sync::Arc;
 
@@ -80,7 +83,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     fhir::configure(cfg);
 }
 
-/// The whole application: every route, with the CORS rules applied. The binary serves this; tests call it too.
+/// The whole application: every route, with the CORS rules applied, inside the request observer (request ids, the
+/// access log, request metrics). The binary serves this; tests call it too.
 pub fn app(
     state: AppState,
 ) -> actix_web::App<
@@ -124,4 +128,6 @@ pub fn app(
             }
             .boxed_local()
         })
+        // Outermost, so that it also sees CORS preflights and times everything inside.
+        .wrap(observability::RequestObserver)
 }

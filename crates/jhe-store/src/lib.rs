@@ -12,20 +12,28 @@ pub mod schema;
 #[cfg(feature = "test-support")]
 pub mod testing;
 
+pub mod api_clients;
 pub mod audit;
 pub mod auth;
+pub mod catalog;
 pub mod clients;
+pub mod consent_records;
 pub mod consents;
 pub mod data_sources;
 pub mod facts;
 pub mod fhir_search;
 pub mod invitations;
+pub mod observation_listings;
 pub mod observations;
+pub mod organization_listings;
 pub mod organizations;
+pub mod patient_records;
 pub mod people;
 pub mod seed;
 pub mod settings;
 pub mod studies;
+pub mod study_listings;
+pub mod user_accounts;
 pub mod visibility;
 pub mod vocabulary;
 

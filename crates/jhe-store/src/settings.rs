@@ -95,3 +95,86 @@ pub fn int_setting(conn: &mut DbConnection, key: &str, default: i64) -> StoreRes
         _ => default,
     })
 }
+
+/// Reads a setting by id.
+pub fn get_setting_by_id(conn: &mut DbConnection, id: SettingId) -> StoreResult<Setting> {
+    settings::table
+        .find(id.get())
+        .select(SettingRow::as_select())
+        .first(conn)?
+        .try_into()
+}
+
+/// Settings by id, one page at a time, with the total count.
+pub fn list_settings(conn: &mut DbConnection, offset: i64, limit: i64) -> StoreResult<(i64, Vec<Setting>)> {
+    let total: i64 = settings::table.count().get_result(conn)?;
+    let page = settings::table
+        .order(settings::id)
+        .offset(offset)
+        .limit(limit)
+        .select(SettingRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Setting::try_from)
+        .collect::<StoreResult<_>>()?;
+    Ok((total, page))
+}
+
+/// Creates a setting; a key that exists already is [`crate::StoreError::Duplicate`] on `settings_key_key`.
+pub fn create_setting(
+    conn: &mut DbConnection,
+    key: &str,
+    value: &SettingValue,
+    now: DateTime<Utc>,
+) -> StoreResult<Setting> {
+    let (s, i, b, f, j) = columns(value);
+    diesel::insert_into(settings::table)
+        .values((
+            settings::key.eq(key),
+            settings::value_type.eq(value.value_type().as_str()),
+            settings::value_string.eq(s),
+            settings::value_int.eq(i),
+            settings::value_bool.eq(b),
+            settings::value_float.eq(f),
+            settings::value_json.eq(j),
+            settings::last_updated.eq(to_db_time(now)),
+        ))
+        .returning(settings::all_columns)
+        .get_result::<SettingRow>(conn)?
+        .try_into()
+}
+
+/// Changes a setting's key and value by id. Exactly one typed column holds the new value.
+pub fn update_setting_by_id(
+    conn: &mut DbConnection,
+    id: SettingId,
+    key: &str,
+    value: &SettingValue,
+    now: DateTime<Utc>,
+) -> StoreResult<Setting> {
+    let (s, i, b, f, j) = columns(value);
+    diesel::update(settings::table.find(id.get()))
+        .set((
+            settings::key.eq(key),
+            settings::value_type.eq(value.value_type().as_str()),
+            settings::value_string.eq(s),
+            settings::value_int.eq(i),
+            settings::value_bool.eq(b),
+            settings::value_float.eq(f),
+            settings::value_json.eq(j),
+            settings::last_updated.eq(to_db_time(now)),
+        ))
+        .returning(settings::all_columns)
+        .get_result::<SettingRow>(conn)?
+        .try_into()
+}
+
+/// Removes a setting by id.
+pub fn delete_setting_by_id(conn: &mut DbConnection, id: SettingId) -> StoreResult<()> {
+    let n = diesel::delete(settings::table.find(id.get())).execute(conn)?;
+    if n == 0 {
+        Err(crate::StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}

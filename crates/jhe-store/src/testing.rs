@@ -117,6 +117,74 @@ impl Drop for TestDb {
     }
 }
 
+/// Counts the SQL statements run on a pool's connections, so a test can pin the number of queries a request costs
+/// (a list endpoint must cost the same at page size 1 and 100: no N+1).
+///
+/// ```ignore
+/// let counter = QueryCounter::install(&app.state.pool);
+/// call_the_endpoint().await;
+/// assert_eq!(counter.take(), expected);
+/// ```
+///
+/// Every statement counts, including the pool's `SELECT 1` check at each checkout and transaction statements: what
+/// matters is that the number does not grow with the data.
+#[derive(Debug, Clone, Default)]
+pub struct QueryCounter {
+    statements: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl QueryCounter {
+    /// Instruments every connection `pool` hands out. It checks out the pool's full size at once (so that the pool
+    /// opens all its connections), sets the counter on each and returns them; the pool keeps them open, so later
+    /// checkouts reuse instrumented connections.
+    ///
+    /// # Panics
+    /// When the pool cannot open its connections.
+    pub fn install(pool: &DbPool) -> QueryCounter {
+        let counter = QueryCounter::default();
+        let mut held = Vec::new();
+        for _ in 0..pool.max_size() {
+            let mut conn = pool.get().unwrap_or_else(|e| panic!("pool: {e}"));
+            let statements = counter.statements.clone();
+            conn.set_instrumentation(move |event: diesel::connection::InstrumentationEvent<'_>| {
+                if let diesel::connection::InstrumentationEvent::StartQuery { query, .. } = event
+                    && let Ok(mut log) = statements.lock()
+                {
+                    log.push(query.to_string());
+                }
+            });
+            held.push(conn);
+        }
+        drop(held);
+        counter.reset();
+        counter
+    }
+
+    /// How many statements ran since the counter was installed or last reset.
+    pub fn count(&self) -> usize {
+        self.statements.lock().map(|log| log.len()).unwrap_or(0)
+    }
+
+    /// The statements that ran, oldest first, for a failure message.
+    pub fn statements(&self) -> Vec<String> {
+        self.statements.lock().map(|log| log.clone()).unwrap_or_default()
+    }
+
+    /// Starts counting from zero.
+    pub fn reset(&self) {
+        if let Ok(mut log) = self.statements.lock() {
+            log.clear();
+        }
+    }
+
+    /// The count since the last reset, then resets.
+    pub fn take(&self) -> usize {
+        let n = self.count();
+        self.reset();
+        n
+    }
+}
+
 /// Runs a test body once per backend: `backend_tests!(name => |backend| { … };)` defines `name::sqlite` and
 /// `name::postgres`. The PostgreSQL variant runs when the crate was built with `JHE_TEST_POSTGRES_URL` set (its
 /// build script sets `cfg(jhe_postgres_tests)`; a crate using this macro needs the same build script) and is

@@ -9,10 +9,10 @@ use diesel::dsl::sql;
 use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
-use jhe_consent::{ObservationVisibility, PatientVisibility};
+use jhe_consent::{ObservationVisibility, OrganizationVisibility, PatientVisibility, StudyVisibility};
 
 use crate::connection::DbBackend;
-use crate::schema::{observations, patients};
+use crate::schema::{observations, organizations, patients, studies};
 
 /// A boolean SQL condition over `T`'s rows that runs on both backends.
 pub type Condition<T> = Box<dyn BoxableExpression<T, DbBackend, SqlType = Bool>>;
@@ -93,5 +93,86 @@ pub fn patient_condition(visibility: &PatientVisibility) -> Condition<patients::
             patient_id,
             practitioner_id,
         } => Box::new(own_patient(patient_id.get()).or(patients_through_memberships(practitioner_id.get()))),
+    }
+}
+
+fn always<T: 'static>() -> Condition<T> {
+    Box::new(sql::<Bool>("1 = 1"))
+}
+
+/// Studies the patient is enrolled in.
+fn studies_enrolled_in(patient: i64) -> Condition<studies::table> {
+    Box::new(
+        sql::<Bool>("studies.id IN (SELECT sp.study_id FROM study_patients sp WHERE sp.patient_id = ")
+            .bind::<BigInt, _>(patient)
+            .sql(")"),
+    )
+}
+
+/// Studies owned by an organization in the practitioner's reach.
+fn studies_through_memberships(practitioner: i64) -> Condition<studies::table> {
+    Box::new(
+        sql::<Bool>("studies.organization_id IN (")
+            .sql(REACH_CTE)
+            .bind::<BigInt, _>(practitioner)
+            .sql(REACH_CTE_END)
+            .sql("SELECT reach.id FROM reach)"),
+    )
+}
+
+/// The condition selecting exactly the studies in `visibility`.
+pub fn study_condition(visibility: &StudyVisibility) -> Condition<studies::table> {
+    match *visibility {
+        StudyVisibility::Nothing => never(),
+        StudyVisibility::All => always(),
+        StudyVisibility::EnrolledIn { patient_id } => studies_enrolled_in(patient_id.get()),
+        StudyVisibility::ThroughMemberships { practitioner_id } => {
+            studies_through_memberships(practitioner_id.get())
+        }
+        StudyVisibility::EnrolledInAndThroughMemberships {
+            patient_id,
+            practitioner_id,
+        } => Box::new(
+            studies_enrolled_in(patient_id.get()).or(studies_through_memberships(practitioner_id.get())),
+        ),
+    }
+}
+
+/// Organizations the patient is linked to.
+fn organizations_of_patient(patient: i64) -> Condition<organizations::table> {
+    Box::new(
+        sql::<Bool>("organizations.id IN (SELECT po.organization_id FROM patient_organizations po WHERE po.patient_id = ")
+            .bind::<BigInt, _>(patient)
+            .sql(")"),
+    )
+}
+
+/// The organizations in the practitioner's reach.
+fn organizations_through_memberships(practitioner: i64) -> Condition<organizations::table> {
+    Box::new(
+        sql::<Bool>("organizations.id IN (")
+            .sql(REACH_CTE)
+            .bind::<BigInt, _>(practitioner)
+            .sql(REACH_CTE_END)
+            .sql("SELECT reach.id FROM reach)"),
+    )
+}
+
+/// The condition selecting exactly the organizations in `visibility`.
+pub fn organization_condition(visibility: &OrganizationVisibility) -> Condition<organizations::table> {
+    match *visibility {
+        OrganizationVisibility::Nothing => never(),
+        OrganizationVisibility::All => always(),
+        OrganizationVisibility::OfPatient { patient_id } => organizations_of_patient(patient_id.get()),
+        OrganizationVisibility::ThroughMemberships { practitioner_id } => {
+            organizations_through_memberships(practitioner_id.get())
+        }
+        OrganizationVisibility::OfPatientAndThroughMemberships {
+            patient_id,
+            practitioner_id,
+        } => Box::new(
+            organizations_of_patient(patient_id.get())
+                .or(organizations_through_memberships(practitioner_id.get())),
+        ),
     }
 }

@@ -6,7 +6,9 @@
 use std::collections::BTreeSet;
 
 use chrono::{TimeZone, Utc};
-use jhe_consent::{Facts, ObservationVisibility, PatientVisibility, Principal, observation_visibility};
+use jhe_consent::{
+    Facts, ObservationVisibility, PatientVisibility, Principal, StudyVisibility, observation_visibility,
+};
 use jhe_domain::*;
 use jhe_store::testing::TestDb;
 use jhe_store::*;
@@ -295,6 +297,42 @@ fn check_world(conn: &mut DbConnection, w: &World) {
             .collect();
         let actual = people::visible_patient_ids(conn, &set).unwrap();
         assert_eq!(actual, expected, "patients for {set:?} in {w:?}");
+    }
+
+    let mut study_sets = vec![
+        StudyVisibility::Nothing,
+        StudyVisibility::All,
+        StudyVisibility::EnrolledIn {
+            patient_id: patients[0],
+        },
+        StudyVisibility::EnrolledInAndThroughMemberships {
+            patient_id: patients[1],
+            practitioner_id: practitioners[2].1,
+        },
+    ];
+    study_sets.extend(
+        practitioners
+            .iter()
+            .map(|&(_, p)| StudyVisibility::ThroughMemberships { practitioner_id: p }),
+    );
+    for set in study_sets {
+        let expected: Vec<StudyId> = study_ids
+            .iter()
+            .copied()
+            .filter(|s| set.admits(&facts, *s))
+            .collect();
+        let (count, page) = study_listings::list_visible_studies(
+            conn,
+            &set,
+            &study_listings::StudyFilter::default(),
+            0,
+            1000,
+        )
+        .unwrap();
+        let mut actual: Vec<StudyId> = page.into_iter().map(|s| s.study.id).collect();
+        actual.sort();
+        assert_eq!(actual, expected, "studies for {set:?} in {w:?}");
+        assert_eq!(count, expected.len() as i64, "study count for {set:?} in {w:?}");
     }
 }
 

@@ -14,24 +14,29 @@ use jhe_store::{audit, auth as store_auth, clients, in_transaction, invitations,
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::openapi::{BadRequest, Forbidden, NotFound, Unauthorized};
 
-#[derive(Debug, Deserialize)]
-struct CreateInvitation {
+/// The body of `POST /invitation`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(crate) struct CreateInvitation {
+    /// The invited patient (also `patientId`).
     #[serde(alias = "patientId")]
     patient_id: Option<i64>,
-    /// The reference keeps this key in snake case only.
+    /// The patient app's row id. The reference keeps this key in snake case only.
     client_id: Option<i64>,
+    /// Accepted for compatibility; this server sends no e-mail and always answers the link.
     #[serde(default, alias = "sendEmail")]
     send_email: bool,
 }
 
 /// An invitation as the Admin API shows it (the reference's field names, `client_id` kept in snake case).
-#[derive(Debug, Serialize)]
-struct InvitationItem {
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct InvitationItem {
     id: i64,
     #[serde(rename = "patientId")]
     patient_id: i64,
@@ -110,7 +115,18 @@ fn authorize_manage(
 }
 
 /// `POST /api/v1/invitation`: issue an invitation link.
-async fn create(
+#[utoipa::path(
+    post,
+    path = "/api/v1/invitation",
+    tag = "invitations",
+    security(("bearer" = [])),
+    request_body = CreateInvitation,
+    responses(
+        (status = 201, description = "The invitation, with its token and link (shown once)", body = InvitationItem),
+        BadRequest, Unauthorized, Forbidden, NotFound,
+    )
+)]
+pub(crate) async fn create(
     caller: Caller,
     body: web::Json<CreateInvitation>,
     state: web::Data<AppState>,
@@ -185,13 +201,24 @@ async fn create(
 }
 
 #[derive(Debug, Deserialize)]
-struct ListQuery {
+pub(crate) struct ListQuery {
     #[serde(alias = "patientId")]
     patient_id: Option<i64>,
 }
 
 /// `GET /api/v1/invitation?patient_id=N`: a patient's invitations, newest first (never their tokens).
-async fn list(
+#[utoipa::path(
+    get,
+    path = "/api/v1/invitation",
+    tag = "invitations",
+    security(("bearer" = [])),
+    params(("patient_id" = i64, Query, description = "The patient; also `patientId`")),
+    responses(
+        (status = 200, description = "The patient's invitations, newest first", body = InvitationList),
+        BadRequest, Unauthorized, Forbidden,
+    )
+)]
+pub(crate) async fn list(
     caller: Caller,
     query: web::Query<ListQuery>,
     state: web::Data<AppState>,
@@ -206,12 +233,27 @@ async fn list(
             Ok::<_, ApiError>(all.iter().map(|i| item(i, None, None)).collect::<Vec<_>>())
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .json(json!({ "count": items.len(), "next": null, "previous": null, "results": items })))
+    Ok(HttpResponse::Ok().json(InvitationList {
+        count: items.len(),
+        next: None,
+        previous: None,
+        results: items,
+    }))
 }
 
 /// `DELETE /api/v1/invitation/{id}`: cancels an invitation; redeeming it is refused from then on.
-async fn cancel(
+#[utoipa::path(
+    delete,
+    path = "/api/v1/invitation/{id}",
+    tag = "invitations",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Invitation id")),
+    responses(
+        (status = 204, description = "Cancelled"),
+        Unauthorized, Forbidden, NotFound,
+    )
+)]
+pub(crate) async fn cancel(
     caller: Caller,
     path: web::Path<i64>,
     state: web::Data<AppState>,
@@ -239,7 +281,23 @@ async fn cancel(
 }
 
 /// `POST /api/v1/invitation/{token}`: redeem (no authentication: the token is the credential).
-async fn redeem(path: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(
+    post,
+    path = "/api/v1/invitation/{token}",
+    tag = "invitations",
+    params(("token" = String, Path, description = "The 32-character invitation token from the link")),
+    responses(
+        (status = 200, description = "A ready-made authorization-code grant for the patient app; its PKCE verifier is base64url(token)", body = Object),
+        (status = 403, description = "The invitation was cancelled", body = crate::openapi::ErrorDetail),
+        (status = 404, description = "No such invitation", body = crate::openapi::ErrorDetail),
+        (status = 409, description = "The invitation was used already", body = crate::openapi::ErrorDetail),
+        (status = 410, description = "The invitation has expired", body = crate::openapi::ErrorDetail),
+    )
+)]
+pub(crate) async fn redeem(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let token = path.into_inner();
     let not_found = || ApiError::NotFound("Invitation not found or already used.".into());
     if !jhe_oauth::is_well_formed_invitation_token(&token) {
@@ -343,6 +401,15 @@ async fn redeem(path: web::Path<String>, state: web::Data<AppState>) -> Result<H
         })
         .await??;
     Ok(HttpResponse::Ok().json(body))
+}
+
+/// The invitation list: the pagination envelope, with every invitation on one page.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct InvitationList {
+    count: usize,
+    next: Option<String>,
+    previous: Option<String>,
+    results: Vec<InvitationItem>,
 }
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {

@@ -454,5 +454,7 @@ fn set_location(response: &mut HttpResponse, base: &str, id: ObservationId) {
     headers.insert(header::ETAG, header::HeaderValue::from_static("W/\"1\""));
 }
 
-/// Counts stored observations for the metrics endpoint (a no-op until metrics are wired in).
-pub(crate) fn count_ingested(_n: u64) {}
+/// Counts stored observations for the metrics endpoint.
+pub(crate) fn count_ingested(n: u64) {
+    crate::metrics::record_observations_ingested(n);
+}
