@@ -14,6 +14,11 @@ test:
 test-pg:
     JHE_TEST_POSTGRES_URL={{postgres_url}} cargo test --workspace
 
+# The web UI end to end in headless Chromium (Debian's chromium; playwright-core from npm).
+e2e:
+    cargo build -p jhe-server
+    cd crates/jhe-web/e2e && npm ci --no-audit --no-fund && node --test
+
 # Lints as CI runs them.
 lint:
     cargo clippy --workspace --all-targets -- -D warnings

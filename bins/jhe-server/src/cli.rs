@@ -181,6 +181,11 @@ pub struct ServeArgs {
     #[arg(long, env = "JHE_DATABASE_POOL_SIZE")]
     pub database_pool_size: Option<String>,
 
+    /// For UI development: serve the web UI's files from this folder (read on each request) instead of the copy
+    /// embedded in the binary (default: the embedded copy).
+    #[arg(long, env = "JHE_WEB_ASSETS_DIR")]
+    pub web_assets_dir: Option<String>,
+
     #[command(flatten)]
     pub site: SiteArgs,
 
@@ -230,6 +235,7 @@ impl Cli {
             put(&settings::SHUTDOWN_TIMEOUT, &args.shutdown_timeout);
             put(&settings::TRUSTED_PROXIES, &args.trusted_proxies);
             put(&settings::DATABASE_POOL_SIZE, &args.database_pool_size);
+            put(&settings::WEB_ASSETS_DIR, &args.web_assets_dir);
         }
         if let Some(site) = site {
             put(&settings::SITE_URL, &site.site_url);

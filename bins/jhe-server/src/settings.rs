@@ -122,9 +122,16 @@ spec!(
     Some("50")
 );
 spec!(LOGIN_WINDOW, "login-window", Some("900"));
+spec!(
+    WEB_ASSETS_DIR,
+    "web-assets-dir",
+    default = None,
+    unset = "the web UI embedded in the binary is served",
+    redaction = None
+);
 
 /// Every setting, in the order `config print` shows them.
-pub const ALL: [&Spec; 19] = [
+pub const ALL: [&Spec; 20] = [
     &DATABASE_URL,
     &DATABASE_POOL_SIZE,
     &LOG,
@@ -144,6 +151,7 @@ pub const ALL: [&Spec; 19] = [
     &LOGIN_MAX_FAILURES,
     &LOGIN_MAX_FAILURES_PER_ADDRESS,
     &LOGIN_WINDOW,
+    &WEB_ASSETS_DIR,
 ];
 
 /// The variable and flag that name the config file itself.
@@ -379,6 +387,8 @@ pub struct Settings {
     pub workers: Option<usize>,
     pub shutdown_timeout_secs: u64,
     pub trusted_proxies: TrustedProxies,
+    /// For UI development: a folder the web UI's files are read from on each request.
+    pub web_assets_dir: Option<PathBuf>,
     /// A PEM that parses as an RSA private key.
     pub oidc_rsa_private_key: Option<Secret>,
     /// At least 16 characters.
@@ -444,6 +454,17 @@ where
             return Err(format!("{value} is outside {min}..={max}"));
         }
         Ok(value)
+    }
+}
+
+fn existing_dir(text: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(text);
+    if path.join("index.html").is_file() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "{text:?} is not a folder holding the web UI (no index.html in it)"
+        ))
     }
 }
 
@@ -530,6 +551,7 @@ pub fn resolve(sources: &Sources) -> Result<Settings, SettingError> {
         trusted_proxies: r
             .get(&TRUSTED_PROXIES, TrustedProxies::parse)?
             .unwrap_or_default(),
+        web_assets_dir: r.get(&WEB_ASSETS_DIR, existing_dir)?,
         oidc_rsa_private_key: r.get(&OIDC_RSA_PRIVATE_KEY, signing_key)?,
         key_encryption_secret: r.get(&KEY_ENCRYPTION_SECRET, encryption_secret)?,
         lifetimes: TokenLifetimes {
@@ -560,6 +582,7 @@ impl Settings {
         config.signing_key_pem = self.oidc_rsa_private_key.clone();
         config.key_encryption_secret = self.key_encryption_secret.clone();
         config.trusted_proxies = self.trusted_proxies.clone();
+        config.web_assets_dir = self.web_assets_dir.clone();
         config
     }
 

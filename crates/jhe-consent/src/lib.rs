@@ -85,6 +85,7 @@ mod authorize;
 mod consent;
 mod enrolment;
 mod facts;
+mod permissions;
 mod principal;
 mod smart;
 mod views;
@@ -98,6 +99,10 @@ pub use consent::{
 };
 pub use enrolment::{EnrolmentError, check_enrolment};
 pub use facts::{ConsentRecord, Facts, ScopeRequest};
+pub use permissions::{
+    GLOBAL_PERMISSIONS, ORGANIZATION_PERMISSIONS, OrganizationPermissions, PermissionSummary,
+    permission_summary,
+};
 pub use principal::{Actor, ClientInfo, Principal};
 pub use smart::{
     Access, ScopeParseError, SmartContext, SmartPermissions, SmartResource, SmartScope, TokenScopes,

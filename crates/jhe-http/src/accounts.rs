@@ -71,7 +71,7 @@ fn page(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{} - JupyterHealth Exchange</title>\n<link rel=\"stylesheet\" href=\"/static/login.css\">\n</head>\n\
+         <title>{} - JupyterHealth Exchange</title>\n<link rel=\"stylesheet\" href=\"/static/login.css\">\n<link rel=\"icon\" href=\"/ui/favicon.svg\">\n</head>\n\
          <body>\n<main class=\"login\">\n{body}\n</main>\n</body>\n</html>\n",
         escape_html(title)
     )

@@ -82,6 +82,9 @@ pub struct HttpConfig {
     pub signing_key_pem: Option<Secret>,
     /// Reverse proxies whose `X-Forwarded-For` is believed; empty (the default) believes no one.
     pub trusted_proxies: TrustedProxies,
+    /// For UI development: serve the web UI's files from this folder, read on each request, instead of the copy
+    /// embedded in the binary.
+    pub web_assets_dir: Option<std::path::PathBuf>,
 }
 
 impl HttpConfig {
@@ -94,6 +97,7 @@ impl HttpConfig {
             key_encryption_secret: None,
             signing_key_pem: None,
             trusted_proxies: TrustedProxies::default(),
+            web_assets_dir: None,
         }
     }
 

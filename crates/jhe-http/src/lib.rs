@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod oauth;
 pub mod observability;
 pub mod openapi;
+pub mod ui;
 
 use std::sync::Arc;
 
@@ -79,6 +80,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     oauth::configure(cfg);
     accounts::configure(cfg);
     admin::configure(cfg);
+    ui::configure(cfg);
     // Last: its catch-all routes for unknown resource types must not shadow the FHIR-base discovery route.
     fhir::configure(cfg);
 }
@@ -113,12 +115,15 @@ pub fn app(
                 for h in cors::cors_headers() {
                     preflight.insert_header(h);
                 }
-                let response = req.into_response(preflight.finish()).map_into_right_body();
+                let mut response = req.into_response(preflight.finish());
+                ui::add_security_headers(response.headers_mut());
+                let response = response.map_into_right_body();
                 return async move { Ok(response) }.boxed_local();
             }
             let call = srv.call(req);
             async move {
                 let mut response = call.await?;
+                ui::add_security_headers(response.headers_mut());
                 if cors {
                     for (name, value) in cors::cors_headers() {
                         response.headers_mut().insert(name, value);

@@ -152,6 +152,7 @@ impl Modify for OperationIds {
         admin::users::delete,
         admin::users::profile,
         admin::users::organizations_of_caller,
+        admin::users::permissions,
         admin::users::search_by_email,
         admin::organizations::list,
         admin::organizations::types,

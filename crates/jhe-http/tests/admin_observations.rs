@@ -89,6 +89,43 @@ where
 }
 
 backend_tests! {
+    get_observations_filters_by_data_type_and_effective_time => |backend| actix_web::rt::System::new().block_on(async move {
+        let t = TestApp::new(backend);
+        let app = t.service().await;
+        let mary = token_for(&app, MARY).await;
+        let get = |uri: &str| TestRequest::get().uri(uri).insert_header(bearer(&mary));
+
+        let (_, all) = send(&app, get("/api/v1/observations")).await;
+        let blood_pressure: Vec<i64> = all["results"].as_array().unwrap().iter()
+            .filter(|o| o["codeableConceptId"] == 50002)
+            .map(|o| o["id"].as_i64().unwrap())
+            .collect();
+        assert!(!blood_pressure.is_empty() && blood_pressure.len() < ids(&all).len(), "{all}");
+        let (status, body) = send(&app, get("/api/v1/observations?scopeCodeId=50002")).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(ids(&body), blood_pressure);
+
+        // The demo data points lie in the hours before the seed ran.
+        let today = chrono::Utc::now().date_naive();
+        let week_ago = today - chrono::Duration::days(7);
+        let (_, body) = send(&app, get(&format!("/api/v1/observations?effective_from={week_ago}&effective_to={today}"))).await;
+        assert_eq!(ids(&body), ids(&all), "a range around the data keeps every row");
+        let (_, body) = send(&app, get(&format!("/api/v1/observations?effectiveTo={week_ago}"))).await;
+        assert_eq!(body["count"], 0, "nothing is that old");
+        let (_, body) = send(&app, get(&format!("/api/v1/observations?effectiveFrom={}", today + chrono::Duration::days(1)))).await;
+        assert_eq!(body["count"], 0, "nothing lies in the future");
+        let (_, body) = send(&app, get("/api/v1/observations?effectiveFrom=2020-01-01T00:00:00Z&scope_code_id=50002")).await;
+        assert_eq!(ids(&body), blood_pressure, "filters combine");
+
+        let (status, body) = send(&app, get("/api/v1/observations?effectiveFrom=yesterday&scopeCodeId=x")).await;
+        assert_eq!(status, 400);
+        assert_eq!(body, json!({
+            "effectiveFrom": ["Enter a date (YYYY-MM-DD) or a date-time with a time zone (2025-01-31T08:00:00Z)."],
+            "scopeCodeId": ["A valid integer is required."],
+        }));
+        let (status, body) = send(&app, get("/api/v1/observations?effectiveFrom=2025-02-01&effectiveTo=2025-01-31")).await;
+        assert_eq!((status, body), (400, json!({"effectiveTo": ["The end of the range must not be before its start."]})));
+    });
     get_observations_lists_what_consent_shows_newest_first => |backend| actix_web::rt::System::new().block_on(async move {
         let t = TestApp::new(backend);
         let app = t.service().await;

@@ -22,7 +22,9 @@ use crate::schema::{
     codeable_concepts, observation_identifiers, observations, patient_identifiers, patient_organizations,
     patients, study_patients, study_scope_requests, users,
 };
-use crate::visibility::{Condition, observation_condition, patient_condition};
+use crate::visibility::{
+    Condition, observation_condition, observation_condition_for, patient_condition, patient_condition_for,
+};
 
 /// One page of a search.
 #[derive(Debug, Clone, PartialEq)]
@@ -132,7 +134,12 @@ fn observation_filters(
     if search.source != SourceSelector::Native && search.source != SourceSelector::default() {
         return never();
     }
-    let mut all: Condition<observations::table> = observation_condition(visibility);
+    // `?patient=X` (the common search): the visibility subquery need only consider that patient.
+    let only_patient = match search.patients.groups() {
+        [group] if group.len() == 1 => Some(group[0].get()),
+        _ => None,
+    };
+    let mut all: Condition<observations::table> = observation_condition_for(visibility, only_patient);
     let mut and = |c: Condition<observations::table>| {
         let prev = std::mem::replace(&mut all, always());
         all = Box::new(prev.and(c));
@@ -609,7 +616,7 @@ pub fn is_patient_visible(
 ) -> StoreResult<bool> {
     Ok(patients::table
         .filter(patients::id.eq(id.get()))
-        .filter(patient_condition(visibility))
+        .filter(patient_condition_for(visibility, Some(id.get())))
         .select(patients::id)
         .first::<i64>(conn)
         .optional()?

@@ -28,6 +28,12 @@ pub struct ObservationFilter {
     pub patient: Option<PatientId>,
     /// Only this observation.
     pub observation: Option<ObservationId>,
+    /// Only this data type.
+    pub scope_code: Option<ScopeCodeId>,
+    /// Only observations whose effective time starts at or after this instant.
+    pub effective_from: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only observations whose effective time starts before this instant.
+    pub effective_before: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// An observation with what the Admin API shows next to it.
@@ -93,6 +99,15 @@ pub fn list_visible_observations(
         }
         if let Some(id) = filter.observation {
             q = q.filter(observations::id.eq(id.get()));
+        }
+        if let Some(code) = filter.scope_code {
+            q = q.filter(observations::codeable_concept_id.eq(code.get()));
+        }
+        if let Some(from) = filter.effective_from {
+            q = q.filter(observations::effective_start.ge(to_db_time(from)));
+        }
+        if let Some(before) = filter.effective_before {
+            q = q.filter(observations::effective_start.lt(to_db_time(before)));
         }
         q
     };

@@ -27,22 +27,30 @@ fn never<T: 'static>() -> Condition<T> {
 }
 
 /// `(patient, scope)` of the observation is among the pairs some study in the practitioner's reach asks for,
-/// enrols the patient in, and holds a `consented` record for.
-fn through_consented_studies(practitioner: i64) -> Condition<observations::table> {
-    Box::new(
-        sql::<Bool>("(observations.subject_patient_id, observations.codeable_concept_id) IN (")
-            .sql(REACH_CTE)
-            .bind::<BigInt, _>(practitioner)
-            .sql(REACH_CTE_END)
-            .sql(
-                "SELECT sp.patient_id, ssr.scope_code_id FROM studies s \
-                 JOIN reach ON reach.id = s.organization_id \
-                 JOIN study_scope_requests ssr ON ssr.study_id = s.id \
-                 JOIN study_patients sp ON sp.study_id = s.id \
-                 JOIN consents c ON c.study_patient_id = sp.id AND c.scope_code_id = ssr.scope_code_id \
-                 WHERE c.state = 'consented')",
-            ),
-    )
+/// enrols the patient in, and holds a `consented` record for. When the query is about one patient anyway, the pairs
+/// are computed for that patient only, so the cost does not grow with the number of patients in reach.
+fn through_consented_studies(practitioner: i64, only_patient: Option<i64>) -> Condition<observations::table> {
+    let pairs = sql::<Bool>("(observations.subject_patient_id, observations.codeable_concept_id) IN (")
+        .sql(REACH_CTE)
+        .bind::<BigInt, _>(practitioner)
+        .sql(REACH_CTE_END)
+        .sql(
+            "SELECT sp.patient_id, ssr.scope_code_id FROM studies s \
+             JOIN reach ON reach.id = s.organization_id \
+             JOIN study_scope_requests ssr ON ssr.study_id = s.id \
+             JOIN study_patients sp ON sp.study_id = s.id \
+             JOIN consents c ON c.study_patient_id = sp.id AND c.scope_code_id = ssr.scope_code_id \
+             WHERE c.state = 'consented'",
+        );
+    match only_patient {
+        Some(patient) => Box::new(
+            pairs
+                .sql(" AND sp.patient_id = ")
+                .bind::<BigInt, _>(patient)
+                .sql(")"),
+        ),
+        None => Box::new(pairs.sql(")")),
+    }
 }
 
 fn own_observations(patient: i64) -> Condition<observations::table> {
@@ -51,18 +59,29 @@ fn own_observations(patient: i64) -> Condition<observations::table> {
 
 /// The condition selecting exactly the observations in `visibility`.
 pub fn observation_condition(visibility: &ObservationVisibility) -> Condition<observations::table> {
+    observation_condition_for(visibility, None)
+}
+
+/// The condition selecting exactly the observations in `visibility`, for a query that also requires the subject to
+/// be `only_patient` (when given). The result is the same set intersected with that patient's rows; the hint only
+/// lets the database compute the consented pairs of one patient instead of all of them.
+pub fn observation_condition_for(
+    visibility: &ObservationVisibility,
+    only_patient: Option<i64>,
+) -> Condition<observations::table> {
     match *visibility {
         ObservationVisibility::Nothing => never(),
         ObservationVisibility::OwnData { patient_id } => own_observations(patient_id.get()),
         ObservationVisibility::ThroughConsentedStudies { practitioner_id } => {
-            through_consented_studies(practitioner_id.get())
+            through_consented_studies(practitioner_id.get(), only_patient)
         }
         ObservationVisibility::OwnDataAndConsentedStudies {
             patient_id,
             practitioner_id,
-        } => {
-            Box::new(own_observations(patient_id.get()).or(through_consented_studies(practitioner_id.get())))
-        }
+        } => Box::new(
+            own_observations(patient_id.get())
+                .or(through_consented_studies(practitioner_id.get(), only_patient)),
+        ),
     }
 }
 
@@ -70,29 +89,51 @@ fn own_patient(patient: i64) -> Condition<patients::table> {
     Box::new(sql::<Bool>("patients.id = ").bind::<BigInt, _>(patient))
 }
 
-/// Patients linked to an organization in the practitioner's reach.
-fn patients_through_memberships(practitioner: i64) -> Condition<patients::table> {
-    Box::new(
-        sql::<Bool>("patients.id IN (")
-            .sql(REACH_CTE)
-            .bind::<BigInt, _>(practitioner)
-            .sql(REACH_CTE_END)
-            .sql("SELECT po.patient_id FROM patient_organizations po JOIN reach ON reach.id = po.organization_id)"),
-    )
+/// Patients linked to an organization in the practitioner's reach (only `only_patient`, when given: a check of one
+/// patient then reads that patient's links, not every patient in reach).
+fn patients_through_memberships(practitioner: i64, only_patient: Option<i64>) -> Condition<patients::table> {
+    let reach = sql::<Bool>("patients.id IN (")
+        .sql(REACH_CTE)
+        .bind::<BigInt, _>(practitioner)
+        .sql(REACH_CTE_END)
+        .sql(
+            "SELECT po.patient_id FROM patient_organizations po JOIN reach ON reach.id = po.organization_id",
+        );
+    match only_patient {
+        Some(patient) => Box::new(
+            reach
+                .sql(" WHERE po.patient_id = ")
+                .bind::<BigInt, _>(patient)
+                .sql(")"),
+        ),
+        None => Box::new(reach.sql(")")),
+    }
 }
 
 /// The condition selecting exactly the patients in `visibility`.
 pub fn patient_condition(visibility: &PatientVisibility) -> Condition<patients::table> {
+    patient_condition_for(visibility, None)
+}
+
+/// The condition selecting exactly the patients in `visibility`, for a query that also requires `patients.id` to be
+/// `only_patient` (when given); the hint narrows the membership subquery to that patient.
+pub fn patient_condition_for(
+    visibility: &PatientVisibility,
+    only_patient: Option<i64>,
+) -> Condition<patients::table> {
     match *visibility {
         PatientVisibility::Nothing => never(),
         PatientVisibility::Own { patient_id } => own_patient(patient_id.get()),
         PatientVisibility::ThroughMemberships { practitioner_id } => {
-            patients_through_memberships(practitioner_id.get())
+            patients_through_memberships(practitioner_id.get(), only_patient)
         }
         PatientVisibility::OwnAndThroughMemberships {
             patient_id,
             practitioner_id,
-        } => Box::new(own_patient(patient_id.get()).or(patients_through_memberships(practitioner_id.get()))),
+        } => Box::new(
+            own_patient(patient_id.get())
+                .or(patients_through_memberships(practitioner_id.get(), only_patient)),
+        ),
     }
 }
 

@@ -8,15 +8,18 @@
 //! one needs the manager role for its subject as well (G10).
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, NaiveDate, Utc};
 use jhe_consent::Action;
-use jhe_domain::{AuditOutcome, ObservationId, OrganizationId, PatientId, StudyId};
+use jhe_domain::{AuditOutcome, ObservationId, OrganizationId, PatientId, ScopeCodeId, StudyId};
 use jhe_store::facts::FactsScope;
 use jhe_store::observation_listings::{self, ObservationFilter, ObservationListItem};
 use jhe_store::observations;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::access::{Target, audit, authorize, iso, optional_id, remember_selection};
+use super::access::{
+    FieldErrors, Target, audit, authorize, field_error, iso, optional_id, remember_selection,
+};
 use super::casing::SnakeQuery;
 use super::pagination::{Flavour, PageRequest, Paginated};
 use crate::AppState;
@@ -80,6 +83,41 @@ pub(crate) struct ListQuery {
     study_id: Option<String>,
     patient_id: Option<String>,
     observation_id: Option<String>,
+    scope_code_id: Option<String>,
+    effective_from: Option<String>,
+    effective_to: Option<String>,
+}
+
+/// Which end of a day a bare date in a range stands for.
+#[derive(Clone, Copy)]
+enum DayEnd {
+    /// `from=2025-01-31`: from the start of that day.
+    Start,
+    /// `to=2025-01-31`: through the end of that day, so the bound is the next day's start.
+    AfterEnd,
+}
+
+const TIME_HELP: &str = "Enter a date (YYYY-MM-DD) or a date-time with a time zone (2025-01-31T08:00:00Z).";
+
+/// A bound of the effective-time range: an RFC 3339 instant, or a whole UTC day.
+fn time_bound(field: &str, value: Option<&str>, end: DayEnd) -> Result<Option<DateTime<Utc>>, ApiError> {
+    let Some(text) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if let Ok(instant) = DateTime::parse_from_rfc3339(text) {
+        let instant = instant.with_timezone(&Utc);
+        // An instant as the upper bound is inclusive: the first instant after it is excluded.
+        return Ok(Some(match end {
+            DayEnd::Start => instant,
+            DayEnd::AfterEnd => instant + chrono::Duration::microseconds(1),
+        }));
+    }
+    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| field_error(field, TIME_HELP))?;
+    let day = match end {
+        DayEnd::Start => day,
+        DayEnd::AfterEnd => day.succ_opt().ok_or_else(|| field_error(field, TIME_HELP))?,
+    };
+    Ok(Some(day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()))
 }
 
 fn target(id: ObservationId, patient: PatientId) -> Target<'static> {
@@ -97,6 +135,9 @@ fn target(id: ObservationId, patient: PatientId) -> Target<'static> {
         ("study_id" = Option<i64>, Query, description = "Only what this study receives: enrolled subjects, its scopes, current consent; also `studyId`"),
         ("patient_id" = Option<i64>, Query, description = "Only this subject; also `patientId`"),
         ("observation_id" = Option<i64>, Query, description = "Only this observation; also `observationId`"),
+        ("scope_code_id" = Option<i64>, Query, description = "Only this data type (a scope code id of `GET /data_sources/all_scopes`); also `scopeCodeId`"),
+        ("effective_from" = Option<String>, Query, description = "Only observations whose effective time starts at or after this date (`YYYY-MM-DD`, from 00:00 UTC) or RFC 3339 date-time; also `effectiveFrom`"),
+        ("effective_to" = Option<String>, Query, description = "Only observations whose effective time starts on or before this date (`YYYY-MM-DD`, through 24:00 UTC) or RFC 3339 date-time; also `effectiveTo`"),
         ("page" = Option<i64>, Query, description = "1-based page number"),
         ("page_size" = Option<i64>, Query, description = "Results per page (default 20, at most 1000); also `pageSize`"),
     ),
@@ -115,11 +156,38 @@ pub(crate) async fn list(
     let query = query.into_inner();
     let organization = optional_id("organizationId", query.organization_id.as_deref())?;
     let study = optional_id("studyId", query.study_id.as_deref())?;
+    let mut errors = FieldErrors::default();
+    let patient = errors.take(optional_id("patientId", query.patient_id.as_deref()));
+    let observation = errors.take(optional_id("observationId", query.observation_id.as_deref()));
+    let scope_code = errors.take(optional_id("scopeCodeId", query.scope_code_id.as_deref()));
+    let effective_from = errors.take(time_bound(
+        "effectiveFrom",
+        query.effective_from.as_deref(),
+        DayEnd::Start,
+    ));
+    let effective_before = errors.take(time_bound(
+        "effectiveTo",
+        query.effective_to.as_deref(),
+        DayEnd::AfterEnd,
+    ));
+    errors.finish()?;
+    let (effective_from, effective_before) = (effective_from.flatten(), effective_before.flatten());
+    if let (Some(from), Some(before)) = (effective_from, effective_before)
+        && from >= before
+    {
+        return Err(field_error(
+            "effectiveTo",
+            "The end of the range must not be before its start.",
+        ));
+    }
     let filter = ObservationFilter {
         organization: organization.map(OrganizationId),
         study: study.map(StudyId),
-        patient: optional_id("patientId", query.patient_id.as_deref())?.map(PatientId),
-        observation: optional_id("observationId", query.observation_id.as_deref())?.map(ObservationId),
+        patient: patient.flatten().map(PatientId),
+        observation: observation.flatten().map(ObservationId),
+        scope_code: scope_code.flatten().map(ScopeCodeId),
+        effective_from,
+        effective_before,
     };
     let visibility = jhe_consent::observation_visibility(&caller.principal);
     let (count, rows) = state

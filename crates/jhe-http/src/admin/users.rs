@@ -658,6 +658,77 @@ pub(crate) async fn organizations_of_caller(
     Ok(HttpResponse::Ok().json(items))
 }
 
+/// `GET /users/permissions`: what the caller may do, for a user interface to show only usable actions.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PermissionsItem {
+    pub is_superuser: bool,
+    /// Permissions not tied to one organization: `organization.create_top_level`, `practitioner.manage`,
+    /// `user.manage`, `user.search_by_email`, `patient.lookup_by_email`, `client.manage`, `data_source.manage`,
+    /// `setting.manage`, `audit.read`, `api_key.manage`.
+    pub global: Vec<&'static str>,
+    /// Every organization where the caller holds a role, directly or inherited from above (superusers: every
+    /// organization, for their powers over structure and members).
+    pub organizations: Vec<OrganizationPermissionsItem>,
+}
+
+/// The caller's effective role in one organization and what it allows there.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct OrganizationPermissionsItem {
+    pub organization_id: i64,
+    /// `viewer`, `member` or `manager`; null for a superuser without a role there.
+    pub role: Option<&'static str>,
+    /// Of `organization.read`, `organization.update`, `organization.delete`, `organization.create_child`,
+    /// `organization.manage_members`, `patient.manage`, `patient.remove`, `invitation.create`, `study.manage`,
+    /// `study.manage_patients`, `observation.delete`.
+    pub permissions: Vec<&'static str>,
+}
+
+/// `GET /api/v1/users/permissions`: the caller's permissions, answered by the same consent engine that judges every
+/// request, so that a user interface hides exactly the actions the API would refuse. A convenience of this server
+/// (the reference shipped a static role table to its UI).
+#[utoipa::path(
+    get,
+    path = "/api/v1/users/permissions",
+    tag = "users",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "What the caller may do, globally and per organization", body = PermissionsItem),
+        Unauthorized,
+    )
+)]
+pub(crate) async fn permissions(
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let summary = state
+        .db(move |conn| {
+            let facts = jhe_store::facts::load_facts(
+                conn,
+                &FactsScope {
+                    practitioner: caller.principal.practitioner_id(),
+                    ..FactsScope::default()
+                },
+            )?;
+            Ok::<_, ApiError>(jhe_consent::permission_summary(&caller.principal, &facts))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(PermissionsItem {
+        is_superuser: summary.is_superuser,
+        global: summary.global,
+        organizations: summary
+            .organizations
+            .into_iter()
+            .map(|o| OrganizationPermissionsItem {
+                organization_id: o.organization_id.get(),
+                role: o.role.map(|r| r.as_str()),
+                permissions: o.permissions,
+            })
+            .collect(),
+    }))
+}
+
 /// `GET /api/v1/users/search_by_email?email=`: superusers, and managers adding practitioners (G2).
 #[utoipa::path(
     get,
@@ -717,6 +788,7 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
             "/api/v1/users/organizations",
             web::get().to(organizations_of_caller),
         )
+        .route("/api/v1/users/permissions", web::get().to(permissions))
         .route("/api/v1/users/search_by_email", web::get().to(search_by_email))
         .route("/api/v1/users/{id:\\d+}", web::get().to(get))
         .route("/api/v1/users/{id:\\d+}", web::put().to(update))

@@ -117,7 +117,7 @@ pub(crate) fn authorize_search_targets(
 pub(crate) fn render(
     observation: &Observation,
     context: &ObservationContext,
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<jhe_fhir::resource::Observation, ApiError> {
     let code = context
         .scope_codes
         .get(&observation.scope_code_id)
@@ -128,8 +128,7 @@ pub(crate) fn render(
         .map(Vec::as_slice)
         .unwrap_or_default();
     let user = context.patient_users.get(&observation.patient_id).copied();
-    serde_json::to_value(render_observation(observation, code, identifiers, user))
-        .map_err(|e| ApiError::Internal(format!("cannot render observation {}: {e}", observation.id)))
+    Ok(render_observation(observation, code, identifiers, user))
 }
 
 fn values<T: Copy>(criteria: &Criteria<T>) -> Vec<T> {
@@ -217,7 +216,8 @@ pub(crate) async fn search(
     } else {
         cursor_links(&endpoint, &self_url(site, &req), &params, page.next.as_ref())
     };
-    let bundle: Bundle<serde_json::Value> = Bundle::searchset(page.total, links, entries);
+    // Typed all the way to the bytes: no intermediate JSON tree per resource.
+    let bundle: Bundle<jhe_fhir::resource::Observation> = Bundle::searchset(page.total, links, entries);
     Ok(fhir_response(&req, StatusCode::OK, &bundle))
 }
 
@@ -292,7 +292,7 @@ pub(crate) fn created_body(
         serde_json::to_value(render_observation_summary(stored, code))
             .map_err(|e| ApiError::Internal(e.to_string()))
     } else {
-        render(stored, &context)
+        serde_json::to_value(render(stored, &context)?).map_err(|e| ApiError::Internal(e.to_string()))
     }
 }
 
