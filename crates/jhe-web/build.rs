@@ -45,8 +45,11 @@ fn main() {
         .iter()
         .position(|(relative, _)| relative == "index.html")
         .expect("static/index.html, the single page, must exist");
-    writeln!(out, "/// The position of `index.html` in [`ASSETS`].\nconst SHELL_INDEX: usize = {shell};")
-        .expect("write to a string");
+    writeln!(
+        out,
+        "/// The position of `index.html` in [`ASSETS`].\nconst SHELL_INDEX: usize = {shell};"
+    )
+    .expect("write to a string");
     let target = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("assets.rs");
     std::fs::write(target, out).expect("write assets.rs");
 }

@@ -17,6 +17,7 @@ use jhe_fhir::search::{
 
 use crate::connection::{DbBackend, DbConnection};
 use crate::error::StoreResult;
+use crate::fixed_sql::FixedSql;
 use crate::rows::*;
 use crate::schema::{
     codeable_concepts, observation_identifiers, observations, patient_identifiers, patient_organizations,
@@ -37,11 +38,11 @@ pub struct SearchPage<T> {
 }
 
 fn always<T: 'static>() -> Condition<T> {
-    Box::new(sql::<Bool>("1 = 1"))
+    Box::new(FixedSql::new("1 = 1"))
 }
 
 fn never<T: 'static>() -> Condition<T> {
-    Box::new(sql::<Bool>("1 = 0"))
+    Box::new(FixedSql::new("1 = 0"))
 }
 
 /// AND over the groups of a criterion, OR within a group.

@@ -6,6 +6,7 @@
 
 mod connection;
 mod error;
+mod fixed_sql;
 mod migrations;
 mod rows;
 pub mod schema;

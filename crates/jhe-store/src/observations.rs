@@ -109,23 +109,43 @@ pub fn insert_observations(
     })
 }
 
-/// Which of `identifiers` are already held by an observation, in one query.
+/// Which of `identifiers` are already held by an observation, in one query. The lookup goes by (system, value),
+/// the unique index's order: a bundle's identifiers share one system or a few, so each becomes one index range
+/// (`system = ? AND value IN (…)`) however many observations are stored.
 pub fn existing_identifiers(
     conn: &mut DbConnection,
     identifiers: &[Identifier],
 ) -> StoreResult<std::collections::HashSet<Identifier>> {
-    if identifiers.is_empty() {
-        return Ok(Default::default());
+    let mut by_system: std::collections::BTreeMap<&str, Vec<&str>> = std::collections::BTreeMap::new();
+    for i in identifiers {
+        by_system
+            .entry(i.system.as_str())
+            .or_default()
+            .push(i.value.as_str());
     }
-    let values: Vec<&str> = identifiers.iter().map(|i| i.value.as_str()).collect();
-    let wanted: std::collections::HashSet<&Identifier> = identifiers.iter().collect();
-    Ok(observation_identifiers::table
-        .filter(observation_identifiers::value.eq_any(values))
+    let mut query = observation_identifiers::table
         .select((observation_identifiers::system, observation_identifiers::value))
+        .into_boxed();
+    let mut groups = by_system.into_iter();
+    let Some((system, values)) = groups.next() else {
+        return Ok(Default::default());
+    };
+    query = query.filter(
+        observation_identifiers::system
+            .eq(system)
+            .and(observation_identifiers::value.eq_any(values)),
+    );
+    for (system, values) in groups {
+        query = query.or_filter(
+            observation_identifiers::system
+                .eq(system)
+                .and(observation_identifiers::value.eq_any(values)),
+        );
+    }
+    Ok(query
         .load::<(String, String)>(conn)?
         .into_iter()
         .map(|(system, value)| Identifier { system, value })
-        .filter(|i| wanted.contains(i))
         .collect())
 }
 

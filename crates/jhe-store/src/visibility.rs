@@ -3,15 +3,16 @@
 //!
 //! A practitioner's *reach* (the organizations where they hold a membership, and every organization below) is a
 //! recursive CTE; the visible (patient, scope) pairs are an uncorrelated subquery, which both SQLite and PostgreSQL
-//! evaluate once per query.
+//! evaluate once per query. The SQL text is fixed ([`FixedSql`]), so each statement is prepared once per connection
+//! and reused.
 
-use diesel::dsl::sql;
 use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool};
+use diesel::sql_types::Bool;
 use jhe_consent::{ObservationVisibility, OrganizationVisibility, PatientVisibility, StudyVisibility};
 
 use crate::connection::DbBackend;
+use crate::fixed_sql::FixedSql;
 use crate::schema::{observations, organizations, patients, studies};
 
 /// A boolean SQL condition over `T`'s rows that runs on both backends.
@@ -23,16 +24,16 @@ const REACH_CTE: &str = "WITH RECURSIVE reach(id) AS (\
 const REACH_CTE_END: &str = " UNION SELECT o.id FROM organizations o JOIN reach r ON o.part_of_id = r.id) ";
 
 fn never<T: 'static>() -> Condition<T> {
-    Box::new(sql::<Bool>("1 = 0"))
+    Box::new(FixedSql::new("1 = 0"))
 }
 
 /// `(patient, scope)` of the observation is among the pairs some study in the practitioner's reach asks for,
 /// enrols the patient in, and holds a `consented` record for. When the query is about one patient anyway, the pairs
 /// are computed for that patient only, so the cost does not grow with the number of patients in reach.
 fn through_consented_studies(practitioner: i64, only_patient: Option<i64>) -> Condition<observations::table> {
-    let pairs = sql::<Bool>("(observations.subject_patient_id, observations.codeable_concept_id) IN (")
+    let pairs = FixedSql::new("(observations.subject_patient_id, observations.codeable_concept_id) IN (")
         .sql(REACH_CTE)
-        .bind::<BigInt, _>(practitioner)
+        .bind(practitioner)
         .sql(REACH_CTE_END)
         .sql(
             "SELECT sp.patient_id, ssr.scope_code_id FROM studies s \
@@ -43,18 +44,13 @@ fn through_consented_studies(practitioner: i64, only_patient: Option<i64>) -> Co
              WHERE c.state = 'consented'",
         );
     match only_patient {
-        Some(patient) => Box::new(
-            pairs
-                .sql(" AND sp.patient_id = ")
-                .bind::<BigInt, _>(patient)
-                .sql(")"),
-        ),
+        Some(patient) => Box::new(pairs.sql(" AND sp.patient_id = ").bind(patient).sql(")")),
         None => Box::new(pairs.sql(")")),
     }
 }
 
 fn own_observations(patient: i64) -> Condition<observations::table> {
-    Box::new(sql::<Bool>("observations.subject_patient_id = ").bind::<BigInt, _>(patient))
+    Box::new(FixedSql::new("observations.subject_patient_id = ").bind(patient))
 }
 
 /// The condition selecting exactly the observations in `visibility`.
@@ -86,26 +82,21 @@ pub fn observation_condition_for(
 }
 
 fn own_patient(patient: i64) -> Condition<patients::table> {
-    Box::new(sql::<Bool>("patients.id = ").bind::<BigInt, _>(patient))
+    Box::new(FixedSql::new("patients.id = ").bind(patient))
 }
 
 /// Patients linked to an organization in the practitioner's reach (only `only_patient`, when given: a check of one
 /// patient then reads that patient's links, not every patient in reach).
 fn patients_through_memberships(practitioner: i64, only_patient: Option<i64>) -> Condition<patients::table> {
-    let reach = sql::<Bool>("patients.id IN (")
+    let reach = FixedSql::new("patients.id IN (")
         .sql(REACH_CTE)
-        .bind::<BigInt, _>(practitioner)
+        .bind(practitioner)
         .sql(REACH_CTE_END)
         .sql(
             "SELECT po.patient_id FROM patient_organizations po JOIN reach ON reach.id = po.organization_id",
         );
     match only_patient {
-        Some(patient) => Box::new(
-            reach
-                .sql(" WHERE po.patient_id = ")
-                .bind::<BigInt, _>(patient)
-                .sql(")"),
-        ),
+        Some(patient) => Box::new(reach.sql(" WHERE po.patient_id = ").bind(patient).sql(")")),
         None => Box::new(reach.sql(")")),
     }
 }
@@ -138,14 +129,14 @@ pub fn patient_condition_for(
 }
 
 fn always<T: 'static>() -> Condition<T> {
-    Box::new(sql::<Bool>("1 = 1"))
+    Box::new(FixedSql::new("1 = 1"))
 }
 
 /// Studies the patient is enrolled in.
 fn studies_enrolled_in(patient: i64) -> Condition<studies::table> {
     Box::new(
-        sql::<Bool>("studies.id IN (SELECT sp.study_id FROM study_patients sp WHERE sp.patient_id = ")
-            .bind::<BigInt, _>(patient)
+        FixedSql::new("studies.id IN (SELECT sp.study_id FROM study_patients sp WHERE sp.patient_id = ")
+            .bind(patient)
             .sql(")"),
     )
 }
@@ -153,9 +144,9 @@ fn studies_enrolled_in(patient: i64) -> Condition<studies::table> {
 /// Studies owned by an organization in the practitioner's reach.
 fn studies_through_memberships(practitioner: i64) -> Condition<studies::table> {
     Box::new(
-        sql::<Bool>("studies.organization_id IN (")
+        FixedSql::new("studies.organization_id IN (")
             .sql(REACH_CTE)
-            .bind::<BigInt, _>(practitioner)
+            .bind(practitioner)
             .sql(REACH_CTE_END)
             .sql("SELECT reach.id FROM reach)"),
     )
@@ -182,8 +173,8 @@ pub fn study_condition(visibility: &StudyVisibility) -> Condition<studies::table
 /// Organizations the patient is linked to.
 fn organizations_of_patient(patient: i64) -> Condition<organizations::table> {
     Box::new(
-        sql::<Bool>("organizations.id IN (SELECT po.organization_id FROM patient_organizations po WHERE po.patient_id = ")
-            .bind::<BigInt, _>(patient)
+        FixedSql::new("organizations.id IN (SELECT po.organization_id FROM patient_organizations po WHERE po.patient_id = ")
+            .bind(patient)
             .sql(")"),
     )
 }
@@ -191,9 +182,9 @@ fn organizations_of_patient(patient: i64) -> Condition<organizations::table> {
 /// The organizations in the practitioner's reach.
 fn organizations_through_memberships(practitioner: i64) -> Condition<organizations::table> {
     Box::new(
-        sql::<Bool>("organizations.id IN (")
+        FixedSql::new("organizations.id IN (")
             .sql(REACH_CTE)
-            .bind::<BigInt, _>(practitioner)
+            .bind(practitioner)
             .sql(REACH_CTE_END)
             .sql("SELECT reach.id FROM reach)"),
     )
