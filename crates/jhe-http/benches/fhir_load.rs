@@ -3,7 +3,7 @@
 //! 1,000 patients. Writes its results to docs/performance.md.
 //!
 //! Run: `cargo bench -p jhe-http --bench fhir_load` (add `JHE_TEST_POSTGRES_URL=postgres://…` for PostgreSQL;
-//! `JHE_BENCH_SIZES=100000` to run only the smaller size).
+//! `JHE_BENCH_SIZES=100000` to run only the smaller size, `JHE_BENCH_BACKENDS=postgres` for one backend).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark that cannot set itself up should stop loudly
 
@@ -364,11 +364,18 @@ fn main() {
         .split(',')
         .filter_map(|s| s.trim().parse().ok())
         .collect();
-    let mut backends = vec![Backend::Sqlite];
-    if std::env::var_os(jhe_store::testing::POSTGRES_URL_VAR).is_some() {
-        backends.push(Backend::Postgres);
-    } else {
-        eprintln!("fhir_load: JHE_TEST_POSTGRES_URL is not set; measuring SQLite only");
+    // `JHE_BENCH_BACKENDS=postgres` (or `sqlite`) measures one backend only, e.g. while profiling.
+    let wanted = std::env::var("JHE_BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into());
+    let mut backends = Vec::new();
+    if wanted.contains("sqlite") {
+        backends.push(Backend::Sqlite);
+    }
+    if wanted.contains("postgres") {
+        if std::env::var_os(jhe_store::testing::POSTGRES_URL_VAR).is_some() {
+            backends.push(Backend::Postgres);
+        } else {
+            eprintln!("fhir_load: JHE_TEST_POSTGRES_URL is not set; not measuring PostgreSQL");
+        }
     }
     let mut results = Vec::new();
     for &size in &sizes {

@@ -76,13 +76,15 @@ impl AppState {
 
 /// Registers every route of the exchange.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    // actix tries routes in this order, running a pattern match for each dynamic one, so the busiest API (FHIR
+    // searches and uploads) comes early. It must come after `oauth`: its catch-all routes for unknown resource
+    // types would otherwise shadow the FHIR-base discovery route. Nothing else lives under the FHIR bases.
     health::configure(cfg);
     oauth::configure(cfg);
+    fhir::configure(cfg);
     accounts::configure(cfg);
     admin::configure(cfg);
     ui::configure(cfg);
-    // Last: its catch-all routes for unknown resource types must not shadow the FHIR-base discovery route.
-    fhir::configure(cfg);
 }
 
 /// The whole application: every route, with the CORS rules applied, inside the request observer (request ids, the

@@ -368,8 +368,13 @@ pub struct ObservationContext {
 /// Loads the [`ObservationContext`] of a page.
 pub fn observation_context(conn: &mut DbConnection, rows: &[Observation]) -> StoreResult<ObservationContext> {
     let ids: Vec<i64> = rows.iter().map(|o| o.id.get()).collect();
-    let codes: Vec<i64> = rows.iter().map(|o| o.scope_code_id.get()).collect();
-    let patient_ids: Vec<i64> = rows.iter().map(|o| o.patient_id.get()).collect();
+    // A page is usually one patient's readings of one data type: ask for each code and patient once.
+    let distinct = |values: Vec<i64>| -> Vec<i64> {
+        let set: std::collections::BTreeSet<i64> = values.into_iter().collect();
+        set.into_iter().collect()
+    };
+    let codes = distinct(rows.iter().map(|o| o.scope_code_id.get()).collect());
+    let patient_ids = distinct(rows.iter().map(|o| o.patient_id.get()).collect());
     let mut context = ObservationContext::default();
     if rows.is_empty() {
         return Ok(context);

@@ -79,6 +79,37 @@ impl ValidGrouping<()> for FixedSql {
     type IsAggregate = is_aggregate::Never;
 }
 
+/// `1 = 1`, which makes the statement it is part of never cached, so the database plans it with the actual values
+/// each time. For lookups whose best plan depends on those values (a long `= ANY($1)` list against a unique
+/// index): a cached, generic plan chosen while a table was small can scan a whole index range per call later.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanEachTime;
+
+impl Expression for PlanEachTime {
+    type SqlType = Bool;
+}
+
+impl<DB: Backend> QueryFragment<DB> for PlanEachTime {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.unsafe_to_cache_prepared();
+        out.push_sql("1 = 1");
+        Ok(())
+    }
+}
+
+impl QueryId for PlanEachTime {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<QS> AppearsOnTable<QS> for PlanEachTime {}
+
+impl<QS> SelectableExpression<QS> for PlanEachTime {}
+
+impl ValidGrouping<()> for PlanEachTime {
+    type IsAggregate = is_aggregate::Never;
+}
+
 #[cfg(test)]
 mod tests {
     use diesel::debug_query;
@@ -106,6 +137,11 @@ mod tests {
         assert!(
             !QueryFragment::<Sqlite>::is_safe_to_cache_prepared(&literal, &Sqlite).unwrap(),
             "a raw literal may not: the reason this type exists"
+        );
+        assert!(!QueryFragment::<Sqlite>::is_safe_to_cache_prepared(&PlanEachTime, &Sqlite).unwrap());
+        assert_eq!(
+            debug_query::<Sqlite, _>(&PlanEachTime).to_string(),
+            "1 = 1 -- binds: []"
         );
     }
 }

@@ -123,8 +123,11 @@ pub fn existing_identifiers(
             .or_default()
             .push(i.value.as_str());
     }
+    // Planned with the actual values every time: a generic plan may use the index for `system` alone and read
+    // every identifier of that system, which grows with the table (seen on PostgreSQL).
     let mut query = observation_identifiers::table
         .select((observation_identifiers::system, observation_identifiers::value))
+        .filter(crate::fixed_sql::PlanEachTime)
         .into_boxed();
     let mut groups = by_system.into_iter();
     let Some((system, values)) = groups.next() else {

@@ -16,6 +16,10 @@
 //   button(label, opts)           <button>; opts: variant ('primary', 'outline-secondary', ...), size ('sm'),
 //                                 icon, onClick, disabled, title, testid, type, ariaLabel, iconOnly
 //   gate(el, allowed, reason?)    disable a control (and set its title) when `allowed` is false; returns el
+//   rowActions(name, {before?, onEdit?, onDelete?, after?})
+//                                 the right-aligned small buttons of a table row: `before` nodes, Edit, Delete,
+//                                 `after` nodes; Edit/Delete only when their handler is given; `name` goes
+//                                 into the buttons' accessible labels ("Edit <name>")
 //   pageHeader(title, ...actions) <div> with an <h1> and right-aligned actions
 //   spinner(text?)                a small loading indicator
 //   emptyState(text)              muted paragraph for empty lists
@@ -131,6 +135,21 @@ export function button(label, opts = {}) {
     }
     if (opts.disabled) el.disabled = true;
     return el;
+}
+
+export function rowActions(name, { before = [], onEdit, onDelete, after = [] } = {}) {
+    return h(
+        'div',
+        { class: 'd-flex gap-1 justify-content-end text-nowrap' },
+        before,
+        onEdit
+            ? button('Edit', { variant: 'outline-primary', size: 'sm', icon: 'pencil', ariaLabel: `Edit ${name}`, onClick: onEdit })
+            : null,
+        onDelete
+            ? button('Delete', { variant: 'outline-danger', size: 'sm', icon: 'trash', ariaLabel: `Delete ${name}`, onClick: onDelete })
+            : null,
+        after,
+    );
 }
 
 export function gate(el, allowed, reason = 'Your role does not allow this.') {

@@ -103,35 +103,17 @@ export async function render(view, ctx) {
       return;
     }
     const actions = (c) =>
-      h(
-        'div',
-        { class: 'd-flex gap-1 justify-content-end text-nowrap' },
-        ui.button('Data sources', {
+      ui.rowActions(c.name, {
+        before: ui.button('Data sources', {
           variant: 'outline-secondary',
           size: 'sm',
           icon: 'hdd-network',
           ariaLabel: `Data sources of ${c.name}`,
           onClick: () => openDataSources(c),
         }),
-        canManage
-          ? ui.button('Edit', {
-              variant: 'outline-primary',
-              size: 'sm',
-              icon: 'pencil',
-              ariaLabel: `Edit ${c.name}`,
-              onClick: () => edit(c),
-            })
-          : null,
-        canManage
-          ? ui.button('Delete', {
-              variant: 'outline-danger',
-              size: 'sm',
-              icon: 'trash',
-              ariaLabel: `Delete ${c.name}`,
-              onClick: () => remove(c),
-            })
-          : null,
-      );
+        onEdit: canManage ? () => edit(c) : null,
+        onDelete: canManage ? () => remove(c) : null,
+      });
     ui.clear(
       body,
       ui.table({

@@ -73,35 +73,17 @@ export async function render(view, ctx) {
       );
     };
     const actions = (ds) =>
-      h(
-        'div',
-        { class: 'd-flex gap-1 justify-content-end text-nowrap' },
-        ui.button('Scopes', {
+      ui.rowActions(ds.name, {
+        before: ui.button('Scopes', {
           variant: 'outline-secondary',
           size: 'sm',
           icon: 'list-check',
           ariaLabel: `Supported scopes of ${ds.name}`,
           onClick: () => openScopes(ds),
         }),
-        canManage
-          ? ui.button('Edit', {
-              variant: 'outline-primary',
-              size: 'sm',
-              icon: 'pencil',
-              ariaLabel: `Edit ${ds.name}`,
-              onClick: () => edit(ds),
-            })
-          : null,
-        canManage
-          ? ui.button('Delete', {
-              variant: 'outline-danger',
-              size: 'sm',
-              icon: 'trash',
-              ariaLabel: `Delete ${ds.name}`,
-              onClick: () => remove(ds),
-            })
-          : null,
-      );
+        onEdit: canManage ? () => edit(ds) : null,
+        onDelete: canManage ? () => remove(ds) : null,
+      });
     ui.clear(
       body,
       ui.table({

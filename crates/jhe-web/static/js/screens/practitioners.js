@@ -70,13 +70,11 @@ export async function render(view, ctx) {
     const offset = first % SERVER_PAGE;
     const rows = results.slice(offset, offset + pageSize);
     const actions = (p) =>
-      h(
-        'div',
-        { class: 'd-flex gap-1 justify-content-end text-nowrap' },
-        ui.button('View', { variant: 'outline-secondary', size: 'sm', icon: 'eye', ariaLabel: `View practitioner ${p.id}`, onClick: () => show(p) }),
-        ui.button('Edit', { variant: 'outline-primary', size: 'sm', icon: 'pencil', ariaLabel: `Edit practitioner ${p.id}`, onClick: () => edit(p) }),
-        ui.button('Delete', { variant: 'outline-danger', size: 'sm', icon: 'trash', ariaLabel: `Delete practitioner ${p.id}`, onClick: () => removeMany([p.id]) }),
-      );
+      ui.rowActions(`practitioner ${p.id}`, {
+        before: ui.button('View', { variant: 'outline-secondary', size: 'sm', icon: 'eye', ariaLabel: `View practitioner ${p.id}`, onClick: () => show(p) }),
+        onEdit: () => edit(p),
+        onDelete: () => removeMany([p.id]),
+      });
     ui.clear(
       body,
       ui.table({

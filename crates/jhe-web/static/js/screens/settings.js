@@ -108,25 +108,7 @@ export async function render(view, ctx) {
           {
             label: h('span', { class: 'visually-hidden' }, 'Actions'),
             className: 'text-end',
-            value: (s) =>
-              h(
-                'div',
-                { class: 'd-flex gap-1 justify-content-end text-nowrap' },
-                ui.button('Edit', {
-                  variant: 'outline-primary',
-                  size: 'sm',
-                  icon: 'pencil',
-                  ariaLabel: `Edit ${s.key}`,
-                  onClick: () => edit(s),
-                }),
-                ui.button('Delete', {
-                  variant: 'outline-danger',
-                  size: 'sm',
-                  icon: 'trash',
-                  ariaLabel: `Delete ${s.key}`,
-                  onClick: () => remove(s),
-                }),
-              ),
+            value: (s) => ui.rowActions(s.key, { onEdit: () => edit(s), onDelete: () => remove(s) }),
           },
         ],
       }),
