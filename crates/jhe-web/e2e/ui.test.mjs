@@ -400,6 +400,29 @@ test('practitioner web UI', { timeout: 300_000 }, async (t) => {
             await closeModal(vpage);
         });
         await victor.close();
+
+        // --- The superuser: the system screens, which only superusers see --------------------------------------
+        const admin = new Session(browser, origin, 'admin');
+        const apage = await admin.open();
+
+        await step(t, admin, 'signs in as the superuser', async () => {
+            await signIn(apage, origin, 'admin@example.com');
+        });
+
+        await step(t, admin, 'opens the system settings, practitioners and audit log', async () => {
+            for (const [route, heading, table, name] of [
+                ['settings', 'System settings', 'settings-table', 'settings'],
+                ['practitioners', 'Practitioners', 'practitioners-table', 'practitioners'],
+                ['audit', 'Audit log', 'audit-table', 'audit'],
+            ]) {
+                await openScreen(apage, origin, route, heading);
+                const rows = apage.getByTestId(table).locator('tbody tr');
+                await rows.first().waitFor();
+                assert.ok(await rows.count() > 0, `${name}: rows are listed`);
+                await shot(apage, name);
+            }
+        });
+        await admin.close();
     } finally {
         await browser.close();
         await server.stop();
