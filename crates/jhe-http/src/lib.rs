@@ -37,6 +37,8 @@ pub struct AppState {
     pub pool: DbPool,
     pub config: Arc<HttpConfig>,
     pub keys: Arc<keys::KeyRing>,
+    /// The vocabulary of data types, read once and kept (codes are never changed once stored).
+    pub scope_codes: Arc<jhe_store::fhir_search::ScopeCodeCache>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -55,6 +57,7 @@ impl AppState {
             pool,
             config: Arc::new(config),
             keys,
+            scope_codes: Arc::default(),
         })
     }
 

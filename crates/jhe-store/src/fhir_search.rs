@@ -17,7 +17,7 @@ use jhe_fhir::search::{
 
 use crate::connection::{DbBackend, DbConnection};
 use crate::error::StoreResult;
-use crate::fixed_sql::FixedSql;
+use crate::fixed_sql::{FixedSql, SubjectAccount};
 use crate::rows::*;
 use crate::schema::{
     codeable_concepts, observation_identifiers, observations, patient_identifiers, patient_organizations,
@@ -259,17 +259,24 @@ fn after_cursor(cursor: &SearchCursor) -> Condition<observations::table> {
 }
 
 /// Runs an Observation search: the matches visible to the caller, one page of them, in the requested order.
+/// One page of an Observation search, with the login accounts of the page's subjects (read in the same query, for
+/// rendering `subject.identifier`).
+pub type ObservationPage = (SearchPage<Observation>, HashMap<PatientId, UserId>);
+
 pub fn search_observations(
     conn: &mut DbConnection,
     visibility: &ObservationVisibility,
     search: &ObservationSearch,
-) -> StoreResult<SearchPage<Observation>> {
+) -> StoreResult<ObservationPage> {
     if search.matches_nothing() || matches!(visibility, ObservationVisibility::Nothing) {
-        return Ok(SearchPage {
-            total: 0,
-            rows: vec![],
-            next: None,
-        });
+        return Ok((
+            SearchPage {
+                total: 0,
+                rows: vec![],
+                next: None,
+            },
+            HashMap::new(),
+        ));
     }
     let total: i64 = observations::table
         .filter(observation_filters(visibility, search))
@@ -277,11 +284,14 @@ pub fn search_observations(
         .get_result(conn)?;
     let total = u64::try_from(total).unwrap_or_default();
     if search.summary == Summary::Count {
-        return Ok(SearchPage {
-            total,
-            rows: vec![],
-            next: None,
-        });
+        return Ok((
+            SearchPage {
+                total,
+                rows: vec![],
+                next: None,
+            },
+            HashMap::new(),
+        ));
     }
     let sort = search.primary_sort();
     let mut query = observations::table
@@ -316,12 +326,19 @@ pub fn search_observations(
             observations::id.asc(),
         )),
     };
+    let mut patient_users = HashMap::new();
     let rows: Vec<Observation> = query
         .limit(limit)
-        .select(ObservationRow::as_select())
-        .load(conn)?
+        .select((ObservationRow::as_select(), SubjectAccount))
+        .load::<(ObservationRow, Option<i64>)>(conn)?
         .into_iter()
-        .map(Observation::try_from)
+        .map(|(row, user)| {
+            let observation = Observation::try_from(row)?;
+            if let Some(user) = user {
+                patient_users.insert(observation.patient_id, UserId(user));
+            }
+            Ok(observation)
+        })
         .collect::<StoreResult<_>>()?;
     // Every page after the first follows a cursor, so deep pages never scan what came before.
     let next = match rows.last() {
@@ -337,7 +354,7 @@ pub fn search_observations(
         }
         _ => None,
     };
-    Ok(SearchPage { total, rows, next })
+    Ok((SearchPage { total, rows, next }, patient_users))
 }
 
 /// Whether one observation is visible to the caller (a read by id uses the same rule as a search).
@@ -365,8 +382,59 @@ pub struct ObservationContext {
     pub patient_users: HashMap<PatientId, UserId>,
 }
 
-/// Loads the [`ObservationContext`] of a page.
-pub fn observation_context(conn: &mut DbConnection, rows: &[Observation]) -> StoreResult<ObservationContext> {
+/// Scope codes by id, kept for the life of the process. Codes are only ever added (by the seed), never changed or
+/// removed, so a cached code is never stale; an id not yet cached (a code another replica just added) is read from
+/// the database. One per application state, not global, so that separate databases never share entries.
+#[derive(Debug, Default)]
+pub struct ScopeCodeCache(std::sync::RwLock<HashMap<ScopeCodeId, ScopeCode>>);
+
+impl ScopeCodeCache {
+    /// The codes with these ids, from memory where possible and in one query for the rest.
+    pub fn get_many(
+        &self,
+        conn: &mut DbConnection,
+        ids: &[i64],
+    ) -> StoreResult<HashMap<ScopeCodeId, ScopeCode>> {
+        let mut found = HashMap::new();
+        let mut missing = Vec::new();
+        {
+            let known = self.0.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            for &id in ids {
+                match known.get(&ScopeCodeId(id)) {
+                    Some(code) => {
+                        found.insert(code.id, code.clone());
+                    }
+                    None => missing.push(id),
+                }
+            }
+        }
+        if missing.is_empty() {
+            return Ok(found);
+        }
+        let loaded: Vec<ScopeCode> = codeable_concepts::table
+            .filter(codeable_concepts::id.eq_any(&missing))
+            .select(ScopeCodeRow::as_select())
+            .load(conn)?
+            .into_iter()
+            .map(ScopeCode::from)
+            .collect();
+        let mut known = self.0.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for code in loaded {
+            known.insert(code.id, code.clone());
+            found.insert(code.id, code);
+        }
+        Ok(found)
+    }
+}
+
+/// Loads the [`ObservationContext`] of a page. `patient_users` may come with the rows (a search reads them in its
+/// page query); otherwise they are looked up here.
+pub fn observation_context(
+    conn: &mut DbConnection,
+    rows: &[Observation],
+    codes_cache: &ScopeCodeCache,
+    patient_users: Option<HashMap<PatientId, UserId>>,
+) -> StoreResult<ObservationContext> {
     let ids: Vec<i64> = rows.iter().map(|o| o.id.get()).collect();
     // A page is usually one patient's readings of one data type: ask for each code and patient once.
     let distinct = |values: Vec<i64>| -> Vec<i64> {
@@ -395,13 +463,10 @@ pub fn observation_context(conn: &mut DbConnection, rows: &[Observation]) -> Sto
             .or_default()
             .push(Identifier { system, value });
     }
-    for row in codeable_concepts::table
-        .filter(codeable_concepts::id.eq_any(&codes))
-        .select(ScopeCodeRow::as_select())
-        .load(conn)?
-    {
-        let code = ScopeCode::from(row);
-        context.scope_codes.insert(code.id, code);
+    context.scope_codes = codes_cache.get_many(conn, &codes)?;
+    if let Some(known) = patient_users {
+        context.patient_users = known;
+        return Ok(context);
     }
     for (patient, user) in patients::table
         .filter(patients::id.eq_any(&patient_ids))

@@ -110,6 +110,37 @@ impl ValidGrouping<()> for PlanEachTime {
     type IsAggregate = is_aggregate::Never;
 }
 
+/// The login account of an observation's subject, as a column of a query on `observations`: a correlated
+/// subselect by primary key, so a search page brings its subjects' accounts without another round trip.
+#[derive(Debug, Clone, Copy)]
+pub struct SubjectAccount;
+
+impl Expression for SubjectAccount {
+    type SqlType = diesel::sql_types::Nullable<BigInt>;
+}
+
+impl<DB: Backend> QueryFragment<DB> for SubjectAccount {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql(
+            "(SELECT patients.user_id FROM patients WHERE patients.id = observations.subject_patient_id)",
+        );
+        Ok(())
+    }
+}
+
+impl QueryId for SubjectAccount {
+    type QueryId = Self;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl AppearsOnTable<crate::schema::observations::table> for SubjectAccount {}
+
+impl SelectableExpression<crate::schema::observations::table> for SubjectAccount {}
+
+impl ValidGrouping<()> for SubjectAccount {
+    type IsAggregate = is_aggregate::Never;
+}
+
 #[cfg(test)]
 mod tests {
     use diesel::debug_query;

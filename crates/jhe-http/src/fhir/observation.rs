@@ -17,7 +17,7 @@ use jhe_fhir::search::{
 use jhe_fhir::upload::{PipelineError, run_upload_pipeline};
 use jhe_store::facts::{FactsScope, load_facts};
 use jhe_store::fhir_search::{
-    ObservationContext, observation_context, search_observations, visible_observation,
+    ObservationContext, ScopeCodeCache, observation_context, search_observations, visible_observation,
 };
 use jhe_store::{DbConnection, audit, in_transaction, observations};
 
@@ -152,6 +152,7 @@ pub(crate) async fn search(
         search.organizations = Criteria::default();
     }
     let visibility = observation_visibility(&principal);
+    let codes = state.scope_codes.clone();
     let (page, context) = state
         .db(move |conn| {
             if let Err(e) = authorize_search_targets(
@@ -175,8 +176,8 @@ pub(crate) async fn search(
                 )?;
                 return Err(e);
             }
-            let page = search_observations(conn, &visibility, &search)?;
-            let context = observation_context(conn, &page.rows)?;
+            let (page, patient_users) = search_observations(conn, &visibility, &search)?;
+            let context = observation_context(conn, &page.rows, &codes, Some(patient_users))?;
             let mut patients: Vec<PatientId> = page.rows.iter().map(|o| o.patient_id).collect();
             patients.sort_unstable();
             patients.dedup();
@@ -243,6 +244,7 @@ pub(crate) async fn read(
     };
     let principal = caller.principal.clone();
     let visibility = observation_visibility(&principal);
+    let codes = state.scope_codes.clone();
     let found = state
         .db(move |conn| {
             let found = visible_observation(conn, &visibility, id)?;
@@ -264,7 +266,7 @@ pub(crate) async fn read(
             )?;
             Ok::<_, ApiError>(match found {
                 Some(o) => {
-                    let context = observation_context(conn, std::slice::from_ref(&o))?;
+                    let context = observation_context(conn, std::slice::from_ref(&o), &codes, None)?;
                     Some(render(&o, &context)?)
                 }
                 None => None,
@@ -281,8 +283,9 @@ pub(crate) fn created_body(
     conn: &mut DbConnection,
     principal: &Principal,
     stored: &Observation,
+    codes: &ScopeCodeCache,
 ) -> Result<serde_json::Value, ApiError> {
-    let context = observation_context(conn, std::slice::from_ref(stored))?;
+    let context = observation_context(conn, std::slice::from_ref(stored), codes, None)?;
     // A patient gets the reference's short answer; a practitioner the whole resource.
     if matches!(principal.actor, Actor::Patient { .. }) {
         let code = context
@@ -340,6 +343,7 @@ pub(crate) async fn create(
     check_json_body(req.headers())?;
     let conditional = if_none_exist(&req)?;
     let principal = caller.principal.clone();
+    let codes = state.scope_codes.clone();
     let outcome = state
         .db(move |conn| {
             if let Some(identifier) = conditional
@@ -349,7 +353,7 @@ pub(crate) async fn create(
                 let visibility = observation_visibility(&principal);
                 if let Some(found) = visible_observation(conn, &visibility, existing)? {
                     return Ok(Ok(Created::Existing(
-                        created_body(conn, &principal, &found)?,
+                        created_body(conn, &principal, &found, &codes)?,
                         found.id,
                     )));
                 }
@@ -413,7 +417,7 @@ pub(crate) async fn create(
                 other => other,
             })?;
             Ok(Ok(Created::New(
-                created_body(conn, &principal, &stored)?,
+                created_body(conn, &principal, &stored, &codes)?,
                 stored.id,
             )))
         })
