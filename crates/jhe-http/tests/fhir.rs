@@ -484,3 +484,39 @@ backend_tests! {
         assert_eq!(b["id"], "60005");
     });
 }
+
+backend_tests! {
+    a_search_reads_the_vocabulary_once_and_the_subjects_accounts_with_its_page => |backend| actix_web::rt::System::new().block_on(async move {
+        let t = TestApp::new(backend);
+        let app = t.service().await;
+        let mary = token_for(&app, "manager_mary@example.com").await;
+        let search = || TestRequest::get()
+            .uri("/FHIR/R5/Observation?patient=40001")
+            .insert_header(bearer(&mary))
+            .to_request();
+        let counter = jhe_store::testing::QueryCounter::install(&t.state.pool);
+
+        let first: Value = test::call_and_read_body_json(&app, search()).await;
+        let entries = first["entry"].as_array().unwrap().clone();
+        assert!(!entries.is_empty(), "{first}");
+        for entry in &entries {
+            let resource = &entry["resource"];
+            assert!(resource["code"]["coding"][0]["display"].is_string(), "{resource}");
+            assert_eq!(resource["subject"]["identifier"]["value"], "10006", "Peter's account: {resource}");
+        }
+        let vocabulary_reads = |statements: &[String]| statements.iter().filter(|s| s.contains("codeable_concepts")).count();
+        assert_eq!(vocabulary_reads(&counter.statements()), 1, "{:#?}", counter.statements());
+        counter.reset();
+
+        let second: Value = test::call_and_read_body_json(&app, search()).await;
+        assert_eq!(second["entry"], first["entry"], "the same page, rendered the same");
+        assert_eq!(vocabulary_reads(&counter.statements()), 0, "codes come from memory: {:#?}", counter.statements());
+        // The separate lookup this replaced: `SELECT patients.id, patients.user_id FROM patients WHERE …` (identifier
+        // quoting differs between the backends, so compare without it).
+        let account_lookups = counter.statements().iter()
+            .map(|s| s.replace(['"', '`'], ""))
+            .filter(|s| s.starts_with("SELECT patients.id, patients.user_id FROM patients"))
+            .count();
+        assert_eq!(account_lookups, 0, "accounts come with the page: {:#?}", counter.statements());
+    });
+}
