@@ -926,34 +926,27 @@ pub(crate) async fn add_scope_request(
     let item = state
         .db(move |conn| {
             let action = Action::ManageStudyScopeRequests { study };
-            authorize(conn, &caller, &action, study_scope(study), &target(study), true)?;
-            let code = vocabulary::get_scope_code(conn, scope).map_err(|_| {
-                field_error(
-                    "scopeCodeId",
-                    format!("Invalid pk \"{scope}\" - object does not exist."),
-                )
-            })?;
-            in_transaction(conn, |conn| {
-                let request = studies::add_scope_request(conn, study, scope).map_err(|e| match e {
-                    StoreError::Duplicate { .. } => {
-                        ApiError::Conflict(format!("Study {study} already asks for scope {scope}."))
-                    }
-                    other => other.into(),
+            let (request, code) =
+                change_study_link(conn, &caller, study, action, format!("add {scope}"), |conn| {
+                    let code = vocabulary::get_scope_code(conn, scope).map_err(|_| {
+                        field_error(
+                            "scopeCodeId",
+                            format!("Invalid pk \"{scope}\" - object does not exist."),
+                        )
+                    })?;
+                    let request = studies::add_scope_request(conn, study, scope).map_err(|e| match e {
+                        StoreError::Duplicate { .. } => {
+                            ApiError::Conflict(format!("Study {study} already asks for scope {scope}."))
+                        }
+                        other => other.into(),
+                    })?;
+                    Ok((request, code))
                 })?;
-                audit(
-                    conn,
-                    &caller,
-                    action.name(),
-                    &target(study),
-                    AuditOutcome::Success,
-                    Some(format!("add {scope}")),
-                )?;
-                let nested = readable_nested_study(conn, &caller, study)?;
-                Ok::<_, ApiError>(ScopeRequestItem {
-                    id: request.id,
-                    study: nested,
-                    scope_code: code.into(),
-                })
+            let nested = readable_nested_study(conn, &caller, study)?;
+            Ok::<_, ApiError>(ScopeRequestItem {
+                id: request.id,
+                study: nested,
+                scope_code: code.into(),
             })
         })
         .await?;
@@ -984,25 +977,43 @@ pub(crate) async fn remove_scope_request(
     state
         .db(move |conn| {
             let action = Action::ManageStudyScopeRequests { study };
-            authorize(conn, &caller, &action, study_scope(study), &target(study), true)?;
-            studies::remove_scope_request(conn, study, scope).map_err(|e| match e {
-                StoreError::NotFound => {
-                    ApiError::NotFound(format!("Study {study} does not ask for scope {scope}."))
-                }
-                other => other.into(),
-            })?;
-            audit(
-                conn,
-                &caller,
-                action.name(),
-                &target(study),
-                AuditOutcome::Success,
-                Some(format!("remove {scope}")),
-            )?;
-            Ok::<_, ApiError>(())
+            change_study_link(conn, &caller, study, action, format!("remove {scope}"), |conn| {
+                studies::remove_scope_request(conn, study, scope).map_err(|e| match e {
+                    StoreError::NotFound => {
+                        ApiError::NotFound(format!("Study {study} does not ask for scope {scope}."))
+                    }
+                    other => other.into(),
+                })
+            })
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Adds or removes one of a study's links (a scope request, a data source, a patient app): checks `action` (G4),
+/// then applies `change` and records it in the audit trail with `detail`, both in one transaction, so a link never
+/// changes without its audit event.
+fn change_study_link<T>(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    study: StudyId,
+    action: Action,
+    detail: String,
+    change: impl FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    authorize(conn, caller, &action, study_scope(study), &target(study), true)?;
+    in_transaction(conn, |conn| {
+        let changed = change(conn)?;
+        audit(
+            conn,
+            caller,
+            action.name(),
+            &target(study),
+            AuditOutcome::Success,
+            Some(detail),
+        )?;
+        Ok(changed)
+    })
 }
 
 // ----- data sources -----------------------------------------------------------------------------------------------
@@ -1073,28 +1084,21 @@ pub(crate) async fn add_data_source(
     state
         .db(move |conn| {
             let action = Action::ManageStudyDataSources { study };
-            authorize(conn, &caller, &action, study_scope(study), &target(study), true)?;
-            data_sources::get_data_source(conn, source).map_err(|_| {
-                field_error(
-                    "dataSourceId",
-                    format!("Invalid pk \"{source}\" - object does not exist."),
-                )
-            })?;
-            studies::add_study_data_source(conn, study, source).map_err(|e| match e {
-                StoreError::Duplicate { .. } => {
-                    ApiError::Conflict(format!("Study {study} already uses data source {source}."))
-                }
-                other => other.into(),
-            })?;
-            audit(
-                conn,
-                &caller,
-                action.name(),
-                &target(study),
-                AuditOutcome::Success,
-                Some(format!("add {source}")),
-            )?;
-            Ok::<_, ApiError>(())
+            change_study_link(conn, &caller, study, action, format!("add {source}"), |conn| {
+                data_sources::get_data_source(conn, source).map_err(|_| {
+                    field_error(
+                        "dataSourceId",
+                        format!("Invalid pk \"{source}\" - object does not exist."),
+                    )
+                })?;
+                studies::add_study_data_source(conn, study, source).map_err(|e| match e {
+                    StoreError::Duplicate { .. } => {
+                        ApiError::Conflict(format!("Study {study} already uses data source {source}."))
+                    }
+                    other => other.into(),
+                })?;
+                Ok(())
+            })
         })
         .await?;
     Ok(HttpResponse::Created().finish())
@@ -1124,22 +1128,14 @@ pub(crate) async fn remove_data_source(
     state
         .db(move |conn| {
             let action = Action::ManageStudyDataSources { study };
-            authorize(conn, &caller, &action, study_scope(study), &target(study), true)?;
-            study_listings::remove_study_data_source(conn, study, source).map_err(|e| match e {
-                StoreError::NotFound => {
-                    ApiError::NotFound(format!("Study {study} does not use data source {source}."))
-                }
-                other => other.into(),
-            })?;
-            audit(
-                conn,
-                &caller,
-                action.name(),
-                &target(study),
-                AuditOutcome::Success,
-                Some(format!("remove {source}")),
-            )?;
-            Ok::<_, ApiError>(())
+            change_study_link(conn, &caller, study, action, format!("remove {source}"), |conn| {
+                study_listings::remove_study_data_source(conn, study, source).map_err(|e| match e {
+                    StoreError::NotFound => {
+                        ApiError::NotFound(format!("Study {study} does not use data source {source}."))
+                    }
+                    other => other.into(),
+                })
+            })
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -1213,36 +1209,29 @@ pub(crate) async fn add_client(
     state
         .db(move |conn| {
             let action = Action::ManageStudyClients { study };
-            authorize(conn, &caller, &action, study_scope(study), &target(study), true)?;
-            clients::get_client(conn, client).map_err(|_| {
-                field_error(
-                    "client_id",
-                    format!("Invalid pk \"{client}\" - object does not exist."),
-                )
-            })?;
-            if clients::find_patient_client(conn, client)?.is_none() {
-                return Err(field_error(
-                    "client_id",
-                    format!(
-                        "Client {client} is not a patient app: only patient apps can be linked to studies."
-                    ),
-                ));
-            }
-            studies::add_study_client(conn, study, client).map_err(|e| match e {
-                StoreError::Duplicate { .. } => {
-                    ApiError::Conflict(format!("Study {study} already uses client {client}."))
+            change_study_link(conn, &caller, study, action, format!("add {client}"), |conn| {
+                clients::get_client(conn, client).map_err(|_| {
+                    field_error(
+                        "client_id",
+                        format!("Invalid pk \"{client}\" - object does not exist."),
+                    )
+                })?;
+                if clients::find_patient_client(conn, client)?.is_none() {
+                    return Err(field_error(
+                        "client_id",
+                        format!(
+                            "Client {client} is not a patient app: only patient apps can be linked to studies."
+                        ),
+                    ));
                 }
-                other => other.into(),
-            })?;
-            audit(
-                conn,
-                &caller,
-                action.name(),
-                &target(study),
-                AuditOutcome::Success,
-                Some(format!("add {client}")),
-            )?;
-            Ok::<_, ApiError>(())
+                studies::add_study_client(conn, study, client).map_err(|e| match e {
+                    StoreError::Duplicate { .. } => {
+                        ApiError::Conflict(format!("Study {study} already uses client {client}."))
+                    }
+                    other => other.into(),
+                })?;
+                Ok(())
+            })
         })
         .await?;
     Ok(HttpResponse::Created().finish())
@@ -1272,22 +1261,14 @@ pub(crate) async fn remove_client(
     state
         .db(move |conn| {
             let action = Action::ManageStudyClients { study };
-            authorize(conn, &caller, &action, study_scope(study), &target(study), true)?;
-            study_listings::remove_study_client(conn, study, client).map_err(|e| match e {
-                StoreError::NotFound => {
-                    ApiError::NotFound(format!("Study {study} does not use client {client}."))
-                }
-                other => other.into(),
-            })?;
-            audit(
-                conn,
-                &caller,
-                action.name(),
-                &target(study),
-                AuditOutcome::Success,
-                Some(format!("remove {client}")),
-            )?;
-            Ok::<_, ApiError>(())
+            change_study_link(conn, &caller, study, action, format!("remove {client}"), |conn| {
+                study_listings::remove_study_client(conn, study, client).map_err(|e| match e {
+                    StoreError::NotFound => {
+                        ApiError::NotFound(format!("Study {study} does not use client {client}."))
+                    }
+                    other => other.into(),
+                })
+            })
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
