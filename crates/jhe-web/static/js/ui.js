@@ -45,6 +45,9 @@
 //   openModal({title, body, footer?, size?, testid?, onClose?})
 //       → {el, body, footer, close(), closed (Promise)}; body/footer are nodes or arrays of nodes.
 //   confirm({title, message, confirmLabel?, variant?}) → Promise<boolean>
+//   confirmDelete({title, message, request, success})
+//       asks, then runs request() and shows `success` or the error as a toast; → Promise<null> when cancelled,
+//       else Promise<boolean> (whether it worked): reload the list unless it was cancelled
 //   buildForm({fields, values?, submitLabel?, onSubmit(values), onCancel?, testid?})
 //       fields: [{name, label, type?, required?, options?, help?, placeholder?, autocomplete?, min?, max?,
 //                 readonly?, rows?}]; type is text (default) | email | date | number | url | tel | textarea |
@@ -66,6 +69,7 @@
 //       allLabel: null makes a study required.
 //   qrCode(text, {size?, label?}) → Promise<HTMLImageElement> (data: URL image, CSP-safe)
 //   toCamel(name) / toSnake(name) field name conversions
+//   intParam(params, name, fallback) a positive integer from URLSearchParams, else fallback
 
 // ---------------------------------------------------------------------------------------------------------
 // Elements
@@ -174,6 +178,11 @@ export const spinner = (text = 'Loading…') =>
 export const emptyState = (text) => h('p', { class: 'text-secondary fst-italic my-3' }, text);
 
 export const badge = (text, variant = 'secondary') => h('span', { class: `badge text-bg-${variant}` }, text);
+
+export function intParam(params, name, fallback) {
+    const n = Number.parseInt(params.get(name) || '', 10);
+    return Number.isFinite(n) && n > 0 ? n : fallback;
+}
 
 export function formatDate(value) {
     if (!value) return '';
@@ -341,6 +350,18 @@ export function openModal({ title, body, footer, size, testid, onClose }) {
         instance.hide();
     }
     return { el, body: bodyEl, footer: footerEl, close, closed };
+}
+
+export async function confirmDelete({ title, message, request, success }) {
+    if (!(await confirm({ title, message }))) return null;
+    try {
+        await request();
+        toast(success);
+        return true;
+    } catch (error) {
+        toast(errorMessage(error), 'danger');
+        return false;
+    }
 }
 
 export function confirm({ title = 'Please confirm', message, confirmLabel = 'Delete', variant = 'danger' }) {

@@ -5,10 +5,6 @@
 
 const PAGE_SIZES = [20, 50, 100, 500];
 
-const intParam = (params, name, fallback) => {
-  const n = Number.parseInt(params.get(name) || '', 10);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-};
 
 /** "2025-03-10" -> "2025-03-11" (calendar arithmetic in UTC). */
 function nextDay(date) {
@@ -34,8 +30,8 @@ export async function render(view, ctx) {
     actor: params.get('actor') || '',
     since: params.get('since') || '',
     until: params.get('until') || '',
-    page: intParam(params, 'page', 1),
-    pageSize: intParam(params, 'pageSize', 20),
+    page: ui.intParam(params, 'page', 1),
+    pageSize: ui.intParam(params, 'pageSize', 20),
   };
   const go = (changes) => {
     const next = { ...state, ...changes };

@@ -153,18 +153,13 @@ export async function render(view, ctx) {
   }
 
   async function remove(c) {
-    const ok = await ui.confirm({
+    const outcome = await ui.confirmDelete({
       title: 'Delete client',
       message: `Delete “${c.name}” (${c.id})? Patients can no longer sign in through this app.`,
+      request: () => api.del(`/clients/${c.id}`),
+      success: 'Client deleted.',
     });
-    if (!ok) return;
-    try {
-      await api.del(`/clients/${c.id}`);
-      ui.toast('Client deleted.');
-    } catch (error) {
-      ui.toast(ui.errorMessage(error), 'danger');
-    }
-    await load();
+    if (outcome !== null) await load();
   }
 
   async function openDataSources(c) {

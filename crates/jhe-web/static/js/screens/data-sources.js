@@ -117,18 +117,13 @@ export async function render(view, ctx) {
   }
 
   async function remove(ds) {
-    const ok = await ui.confirm({
+    const outcome = await ui.confirmDelete({
       title: 'Delete data source',
       message: `Delete “${ds.name}” (${ds.id})? Studies and apps linked to it lose the link.`,
+      request: () => api.del(`/data_sources/${ds.id}`),
+      success: 'Data source deleted.',
     });
-    if (!ok) return;
-    try {
-      await api.del(`/data_sources/${ds.id}`);
-      ui.toast('Data source deleted.');
-    } catch (error) {
-      ui.toast(ui.errorMessage(error), 'danger');
-    }
-    await load();
+    if (outcome !== null) await load();
   }
 
   // The supported scopes of one data source, in a dialog: list with remove buttons, and a picker to add one.

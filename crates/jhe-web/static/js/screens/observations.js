@@ -16,10 +16,6 @@ const PAGE_SIZES = [20, 50, 100, 500];
 const CHART_PAGE = 1000;
 const CHART_LIMIT = 5000;
 
-const intParam = (params, name, fallback) => {
-  const n = Number.parseInt(params.get(name) || '', 10);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-};
 
 const patientName = (p) => [p.nameGiven, p.nameFamily].filter(Boolean).join(' ');
 
@@ -54,8 +50,8 @@ export async function render(view, ctx) {
     scope: params.get('scope') || '',
     from: params.get('from') || '',
     to: params.get('to') || '',
-    page: intParam(params, 'page', 1),
-    pageSize: intParam(params, 'pageSize', 20),
+    page: ui.intParam(params, 'page', 1),
+    pageSize: ui.intParam(params, 'pageSize', 20),
     view: params.get('view') === 'chart' ? 'chart' : 'table',
   };
 
@@ -332,18 +328,13 @@ async function renderTable(panel, ctx, opts) {
       ariaLabel: `Delete observation ${row.id}`,
       title: `Delete observation ${row.id}`,
       onClick: async () => {
-        const ok = await ui.confirm({
+        const outcome = await ui.confirmDelete({
           title: 'Delete observation',
           message: `Delete observation ${row.id} (${row.typeText}, ${row.value})? This cannot be undone.`,
+          request: () => ctx.api.del(`/observations/${row.id}`),
+          success: 'Observation deleted.',
         });
-        if (!ok) return;
-        try {
-          await ctx.api.del(`/observations/${row.id}`);
-          ui.toast('Observation deleted.');
-        } catch (error) {
-          ui.toast(ui.errorMessage(error), 'danger');
-        }
-        await renderTable(panel, ctx, opts);
+        if (outcome !== null) await renderTable(panel, ctx, opts);
       },
     });
   const pager = ui.pager({

@@ -7,10 +7,6 @@
 const PAGE_SIZES = [20, 100, 500, 1000];
 const SERVER_PAGE = 1000;
 
-const intParam = (params, name, fallback) => {
-  const n = Number.parseInt(params.get(name) || '', 10);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-};
 
 export async function render(view, ctx) {
   const { api, ui, session, params } = ctx;
@@ -21,8 +17,8 @@ export async function render(view, ctx) {
     return;
   }
 
-  let page = intParam(params, 'page', 1);
-  let pageSize = intParam(params, 'pageSize', 20);
+  let page = ui.intParam(params, 'page', 1);
+  let pageSize = ui.intParam(params, 'pageSize', 20);
   if (!PAGE_SIZES.includes(pageSize)) pageSize = 20;
   const go = (p, size) => {
     const out = {};

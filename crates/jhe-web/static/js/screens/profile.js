@@ -186,19 +186,16 @@ export async function render(view, ctx) {
   }
 
   async function remove(c) {
-    const ok = await ui.confirm({
+    const outcome = await ui.confirmDelete({
       title: 'Delete API key',
       message: `Delete the API key “${c.label || c.clientId}”? Scripts using it stop working.`,
+      request: async () => {
+        await api.del(`/practitioner_clients/${c.id}`);
+        createdKeys.delete(c.id);
+      },
+      success: 'API key deleted.',
     });
-    if (!ok) return;
-    try {
-      await api.del(`/practitioner_clients/${c.id}`);
-      createdKeys.delete(c.id);
-      ui.toast('API key deleted.');
-    } catch (error) {
-      ui.toast(ui.errorMessage(error), 'danger');
-    }
-    await load();
+    if (outcome !== null) await load();
   }
 
   // Try a key against the token endpoint and show the exchange, with secrets shortened.

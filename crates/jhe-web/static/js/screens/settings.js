@@ -130,18 +130,13 @@ export async function render(view, ctx) {
   }
 
   async function remove(s) {
-    const ok = await ui.confirm({
+    const outcome = await ui.confirmDelete({
       title: 'Delete setting',
       message: `Delete ${s.key}? The exchange falls back to its built-in default, if it has one.`,
+      request: () => api.del(`/jhe_settings/${s.id}`),
+      success: 'Setting deleted.',
     });
-    if (!ok) return;
-    try {
-      await api.del(`/jhe_settings/${s.id}`);
-      ui.toast('Setting deleted.');
-    } catch (error) {
-      ui.toast(ui.errorMessage(error), 'danger');
-    }
-    await load();
+    if (outcome !== null) await load();
   }
 
   await load();

@@ -113,19 +113,14 @@ export async function render(view, ctx) {
     }
 
     async function deleteStudy(study) {
-        const ok = await ui.confirm({
+        const outcome = await ui.confirmDelete({
             title: `Delete ${study.name}?`,
             message: 'The study goes with its enrolments, consents, scope requests and links to apps and data ' +
                 'sources (the consent history stays). This cannot be undone.',
+            request: () => api.del(`/studies/${study.id}`),
+            success: `Deleted study ${study.name}.`,
         });
-        if (!ok) return;
-        try {
-            await api.del(`/studies/${study.id}`);
-            ui.toast(`Deleted study ${study.name}.`);
-        } catch (error) {
-            ui.toast(ui.errorMessage(error), 'danger');
-        }
-        await loadList();
+        if (outcome !== null) await loadList();
     }
 
     function viewStudy(study) {
