@@ -258,11 +258,11 @@ fn after_cursor(cursor: &SearchCursor) -> Condition<observations::table> {
     }
 }
 
-/// Runs an Observation search: the matches visible to the caller, one page of them, in the requested order.
 /// One page of an Observation search, with the login accounts of the page's subjects (read in the same query, for
 /// rendering `subject.identifier`).
 pub type ObservationPage = (SearchPage<Observation>, HashMap<PatientId, UserId>);
 
+/// Runs an Observation search: the matches visible to the caller, one page of them, in the requested order.
 pub fn search_observations(
     conn: &mut DbConnection,
     visibility: &ObservationVisibility,
