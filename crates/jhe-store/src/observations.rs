@@ -109,13 +109,49 @@ pub fn insert_observations(
     })
 }
 
-/// Which of `identifiers` are already held by an observation, in one query. The lookup goes by (system, value),
-/// the unique index's order: a bundle's identifiers share one system or a few, so each becomes one index range
-/// (`system = ? AND value IN (…)`) however many observations are stored.
+/// Which of `identifiers` are already held by an observation, in one query.
 pub fn existing_identifiers(
     conn: &mut DbConnection,
     identifiers: &[Identifier],
 ) -> StoreResult<std::collections::HashSet<Identifier>> {
+    if identifiers.is_empty() {
+        return Ok(Default::default());
+    }
+    if let DbConnection::Postgres(pg) = conn {
+        // One probe of the unique (system, value) index per identifier, whatever the planner believes about the
+        // table. The `LIMIT 1` keeps each probe a separate parameterized index lookup: written as `system = ? AND
+        // value = ANY(…)`, PostgreSQL with statistics older than a bulk load (autovacuum refreshes them about a
+        // minute later) estimated few rows per system, used the index for `system` alone and filtered every stored
+        // identifier of that system, on every bundle (16 ms of a 20 ms bundle at 10^5 rows).
+        #[derive(diesel::QueryableByName)]
+        struct Found {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            system: String,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            value: String,
+        }
+        use diesel::sql_types::{Array, Text};
+        let systems: Vec<&str> = identifiers.iter().map(|i| i.system.as_str()).collect();
+        let values: Vec<&str> = identifiers.iter().map(|i| i.value.as_str()).collect();
+        let found: Vec<Found> = diesel::sql_query(
+            "SELECT wanted.system, wanted.value \
+             FROM unnest($1::text[], $2::text[]) AS wanted(system, value) \
+             CROSS JOIN LATERAL (SELECT 1 FROM observation_identifiers i \
+                 WHERE i.system = wanted.system AND i.value = wanted.value LIMIT 1) AS held",
+        )
+        .bind::<Array<Text>, _>(&systems)
+        .bind::<Array<Text>, _>(&values)
+        .load(pg)?;
+        return Ok(found
+            .into_iter()
+            .map(|f| Identifier {
+                system: f.system,
+                value: f.value,
+            })
+            .collect());
+    }
+    // SQLite plans without table statistics unless told to gather them, and uses the unique index for both
+    // columns: one `system = ? AND value IN (…)` range per system.
     let mut by_system: std::collections::BTreeMap<&str, Vec<&str>> = std::collections::BTreeMap::new();
     for i in identifiers {
         by_system
@@ -123,8 +159,6 @@ pub fn existing_identifiers(
             .or_default()
             .push(i.value.as_str());
     }
-    // Planned with the actual values every time: a generic plan may use the index for `system` alone and read
-    // every identifier of that system, which grows with the table (seen on PostgreSQL).
     let mut query = observation_identifiers::table
         .select((observation_identifiers::system, observation_identifiers::value))
         .filter(crate::fixed_sql::PlanEachTime)

@@ -353,12 +353,32 @@ backend_tests! {
         assert_eq!(stored[0].omh_data, point.omh_data);
         assert_eq!(observations::identifiers_of_observation(conn, stored[0].id).unwrap(), point.identifiers);
         assert_eq!(observations::find_observation_by_identifier(conn, &point.identifiers[0]).unwrap(), Some(stored[0].id));
+        // Which identifiers are taken: by (system, value) pair, across systems, none of the others.
+        let ident = |system: &str, value: &str| Identifier { system: system.into(), value: value.into() };
+        let other = NewObservation {
+            identifiers: vec![ident("https://other.example/ids", "r-2")],
+            ..point.clone()
+        };
+        observations::insert_observations(conn, &[NewObservation { identifiers: vec![ident("https://glucoband.example/ids", "r-9")], ..point.clone() }, other], at(16, 1)).unwrap();
+        let asked = [
+            ident("https://glucoband.example/ids", "r-1"),
+            ident("https://glucoband.example/ids", "r-2"),
+            ident("https://glucoband.example/ids", "r-9"),
+            ident("https://other.example/ids", "r-1"),
+            ident("https://other.example/ids", "r-2"),
+            ident("https://third.example/ids", "r-1"),
+        ];
+        let taken = observations::existing_identifiers(conn, &asked).unwrap();
+        let expected: std::collections::HashSet<Identifier> =
+            [asked[0].clone(), asked[2].clone(), asked[4].clone()].into_iter().collect();
+        assert_eq!(taken, expected);
+        assert!(observations::existing_identifiers(conn, &[]).unwrap().is_empty());
 
         // Deleting the data source keeps the observation, without a source.
         data_sources::delete_data_source(conn, w.source.id).unwrap();
         assert_eq!(observations::get_observation(conn, stored[0].id).unwrap().data_source_id, None);
         observations::delete_observation(conn, stored[1].id).unwrap();
-        assert_eq!(observations::count_observations_of_patient(conn, w.patient.id).unwrap(), 1);
+        assert_eq!(observations::count_observations_of_patient(conn, w.patient.id).unwrap(), 3);
         // Deleting the patient takes their observations.
         people::delete_patient(conn, w.patient.id).unwrap();
         assert!(matches!(observations::get_observation(conn, stored[0].id), Err(StoreError::NotFound)));
