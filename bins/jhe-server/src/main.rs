@@ -12,6 +12,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc rather than the system allocator: a server thread allocates and frees a response body and its rows on
+/// every request, and glibc's malloc, contended across threads, cost about a tenth of the CPU under load.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // A missing .env is normal; a malformed one is reported, not silently ignored.
     if let Err(err) = dotenvy::dotenv()

@@ -11,8 +11,7 @@ use jhe_fhir::resource::{
     Bundle, BundleEntry, not_authorized_message, render_observation, render_observation_summary,
 };
 use jhe_fhir::search::{
-    Criteria, ObservationSearch, SearchMode, cursor_links, parse_observation_search, parse_query_string,
-    self_link,
+    Criteria, SearchMode, cursor_links, parse_observation_search, parse_query_string, self_link,
 };
 use jhe_fhir::upload::{PipelineError, run_upload_pipeline};
 use jhe_store::facts::{FactsScope, load_facts};
@@ -24,7 +23,7 @@ use jhe_store::{DbConnection, audit, in_transaction, observations};
 use super::checks::StoreChecks;
 use super::{check_json_body, fhir_error, fhir_response, self_url};
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::{BearerToken, Caller};
 use crate::error::{ApiError, StyledError};
 
 pub(crate) fn search_mode(req: &HttpRequest) -> SearchMode {
@@ -135,26 +134,29 @@ fn values<T: Copy>(criteria: &Criteria<T>) -> Vec<T> {
     criteria.values().copied().collect()
 }
 
-/// `GET /FHIR/R5/Observation`.
+/// `GET /FHIR/R5/Observation`. The busiest request of the exchange: the token is resolved in the same database
+/// call as the search (see [`BearerToken`]).
 pub(crate) async fn search(
     req: HttpRequest,
-    caller: Caller,
+    token: BearerToken,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, StyledError> {
     let params = parse_query_string(req.query_string());
-    let mut search: ObservationSearch =
-        parse_observation_search(&params, search_mode(&req)).map_err(|e| search_error(&e))?;
-    let principal = caller.principal.clone();
-    if matches!(principal.actor, Actor::Patient { .. }) {
-        // A patient sees exactly their own data: location filters do not apply to them (as in the reference).
-        search.patients = Criteria::default();
-        search.studies = Criteria::default();
-        search.organizations = Criteria::default();
-    }
-    let visibility = observation_visibility(&principal);
+    // Parsed before the database call, refused inside it after the token: an unauthenticated request is a 401
+    // whatever its parameters.
+    let parsed = parse_observation_search(&params, search_mode(&req)).map_err(|e| search_outcome(&e));
     let codes = state.scope_codes.clone();
     let (page, context) = state
         .db(move |conn| {
+            let principal = token.resolve(conn)?.principal;
+            let mut search = parsed?;
+            if matches!(principal.actor, Actor::Patient { .. }) {
+                // A patient sees exactly their own data: location filters do not apply to them (as in the
+                // reference).
+                search.patients = Criteria::default();
+                search.studies = Criteria::default();
+                search.organizations = Criteria::default();
+            }
             if let Err(e) = authorize_search_targets(
                 conn,
                 &principal,
@@ -176,6 +178,7 @@ pub(crate) async fn search(
                 )?;
                 return Err(e);
             }
+            let visibility = observation_visibility(&principal);
             let (page, patient_users) = search_observations(conn, &visibility, &search)?;
             let context = observation_context(conn, &page.rows, &codes, Some(patient_users))?;
             let mut patients: Vec<PatientId> = page.rows.iter().map(|o| o.patient_id).collect();
@@ -223,11 +226,16 @@ pub(crate) async fn search(
 }
 
 pub(crate) fn search_error(e: &jhe_fhir::SearchError) -> StyledError {
+    fhir_error(search_outcome(e))
+}
+
+/// A refused search parameter as the error a handler returns.
+pub(crate) fn search_outcome(e: &jhe_fhir::SearchError) -> ApiError {
     let outcome = serde_json::to_value(e.to_operation_outcome()).unwrap_or_default();
-    fhir_error(ApiError::Outcome {
+    ApiError::Outcome {
         status: e.status(),
         outcome,
-    })
+    }
 }
 
 /// `GET /FHIR/R5/Observation/{id}`: the same visibility as a search.
