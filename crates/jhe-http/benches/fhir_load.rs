@@ -293,8 +293,8 @@ fn run(backend: Backend, size: u64) -> Result {
         let patient = FIRST_PATIENT + (i * 7919) % PATIENTS;
         let mut path = format!("/FHIR/R5/Observation?patient={patient}&_count=100");
         let mut page = 1;
-        // The latency and number of the last page that held rows: a full last page still links to a next one,
-        // which is empty and cheap, and would flatter the deep-page figure.
+        // The latency and number of the last page that held rows (an empty page, were one ever linked, would be
+        // cheap and flatter the deep-page figure).
         let mut last_with_rows = None;
         loop {
             let t = Instant::now();

@@ -246,6 +246,19 @@ backend_tests! {
         unique.sort();
         unique.dedup();
         assert_eq!((seen.len(), unique.len()), (5, 5), "{seen:?}");
+        // Pages that end exactly at the last match link to no empty page after it, and every page has the total.
+        let next_of = |b: &Value| b["link"].as_array().unwrap().iter().find(|l| l["relation"] == "next")
+            .map(|l| l["url"].as_str().unwrap().strip_prefix(SITE).unwrap().to_owned());
+        let (_, b, _) = call!(app, get("/FHIR/R5/Observation?patient=40001&_count=1"));
+        assert_eq!((b["total"].as_u64(), ids_of(&b).len()), (Some(2), 1), "{b}");
+        let (_, b, _) = call!(app, get(&next_of(&b).expect("a second match follows")));
+        assert_eq!((b["total"].as_u64(), ids_of(&b).len(), next_of(&b)), (Some(2), 1, None), "{b}");
+        let (_, b, _) = call!(app, get("/FHIR/R5/Observation?patient._has%3AGroup%3Amember%3A_id=30001&_count=5"));
+        assert_eq!((b["total"].as_u64(), ids_of(&b).len(), next_of(&b)), (Some(5), 5, None), "{b}");
+        let (_, b, _) = call!(app, get("/FHIR/R5/Observation?patient._has%3AGroup%3Amember%3A_id=30001&_count=2&_page=3"));
+        assert_eq!((b["total"].as_u64(), ids_of(&b).len(), next_of(&b)), (Some(5), 1, None), "the last numbered page: {b}");
+        let (_, b, _) = call!(app, get("/FHIR/R5/Observation?patient._has%3AGroup%3Amember%3A_id=30001&_count=2&_page=9"));
+        assert_eq!((b["total"].as_u64(), ids_of(&b).len()), (Some(5), 0), "past the end, still counted: {b}");
 
         // Naming what one may not read is refused (transcripts 72, 73).
         let (s, b, _) = call!(app, get("/FHIR/R5/Observation?patient=40003"));
@@ -486,6 +499,31 @@ backend_tests! {
 }
 
 backend_tests! {
+    a_search_page_brings_its_observations_identifiers_in_stored_order => |backend| actix_web::rt::System::new().block_on(async move {
+        let t = TestApp::new(backend);
+        let app = t.service().await;
+        let peter = token_for(&app, "ll_patient_peter@example.com").await;
+        let mary = token_for(&app, "manager_mary@example.com").await;
+        let mut obs = good_bp(81);
+        let held = json!([{"system": "urn:example:z-last", "value": "a \"quoted\" one"}, {"system": IDS, "value": "r-81"}]);
+        obs["identifier"] = held.clone();
+        let (s, b, _) = call!(app, TestRequest::post().uri("/FHIR/R5/Observation").insert_header(bearer(&peter)).set_json(obs));
+        assert_eq!(s, 201, "{b}");
+        let uploaded = b["id"].as_str().unwrap().to_owned();
+
+        let counter = jhe_store::testing::QueryCounter::install(&t.state.pool);
+        let (_, b, _) = call!(app, TestRequest::get().uri("/FHIR/R5/Observation?patient=40001").insert_header(bearer(&mary)));
+        let entries = b["entry"].as_array().unwrap();
+        let resource = |id: &str| &entries.iter().find(|e| e["resource"]["id"] == id).unwrap()["resource"];
+        assert_eq!(resource(&uploaded)["identifier"], held, "{b}");
+        assert!(resource("60003")["identifier"].is_null() || resource("60005")["identifier"].is_null(), "{b}");
+        let separate = counter.statements().iter()
+            .map(|s| s.replace(['"', '`'], ""))
+            .filter(|s| s.starts_with("SELECT observation_identifiers"))
+            .count();
+        assert_eq!(separate, 0, "identifiers come with the page: {:#?}", counter.statements());
+    });
+
     a_search_reads_the_vocabulary_once_and_the_subjects_accounts_with_its_page => |backend| actix_web::rt::System::new().block_on(async move {
         let t = TestApp::new(backend);
         let app = t.service().await;
@@ -518,5 +556,13 @@ backend_tests! {
             .filter(|s| s.starts_with("SELECT patients.id, patients.user_id FROM patients"))
             .count();
         assert_eq!(account_lookups, 0, "accounts come with the page: {:#?}", counter.statements());
+        // The page holds every match, so its total needs no count.
+        let counts = counter.statements().iter().filter(|s| s.contains("COUNT(")).count();
+        assert_eq!((second["total"].as_u64(), counts), (Some(2), 0), "{:#?}", counter.statements());
+        counter.reset();
+        let first_of_two: Value = test::call_and_read_body_json(&app, TestRequest::get()
+            .uri("/FHIR/R5/Observation?patient=40001&_count=1").insert_header(bearer(&mary)).to_request()).await;
+        let counts = counter.statements().iter().filter(|s| s.contains("COUNT(")).count();
+        assert_eq!((first_of_two["total"].as_u64(), counts), (Some(2), 1), "more follow: counted");
     });
 }

@@ -16,8 +16,8 @@ use jhe_fhir::search::{
 };
 
 use crate::connection::{DbBackend, DbConnection};
-use crate::error::StoreResult;
-use crate::fixed_sql::{FixedSql, SubjectAccount};
+use crate::error::{StoreError, StoreResult};
+use crate::fixed_sql::{FixedSql, ObservationIdentifiersJson, SubjectAccount};
 use crate::rows::*;
 use crate::schema::{
     codeable_concepts, observation_identifiers, observations, patient_identifiers, patient_organizations,
@@ -30,11 +30,21 @@ use crate::visibility::{
 /// One page of a search.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchPage<T> {
-    /// All matches, when counted (always, unless the search matches nothing).
+    /// All matches: counted, or known without counting when a first or numbered page holds the last match.
     pub total: u64,
     pub rows: Vec<T>,
-    /// Where the next page starts, when this one was full and paged by cursor.
+    /// Where the next page starts, when more matches follow this one.
     pub next: Option<SearchCursor>,
+}
+
+impl<T> Default for SearchPage<T> {
+    fn default() -> Self {
+        SearchPage {
+            total: 0,
+            rows: vec![],
+            next: None,
+        }
+    }
 }
 
 fn always<T: 'static>() -> Condition<T> {
@@ -258,9 +268,14 @@ fn after_cursor(cursor: &SearchCursor) -> Condition<observations::table> {
     }
 }
 
-/// One page of an Observation search, with the login accounts of the page's subjects (read in the same query, for
-/// rendering `subject.identifier`).
-pub type ObservationPage = (SearchPage<Observation>, HashMap<PatientId, UserId>);
+/// One page of an Observation search, with what rendering it needs that the page query reads along with the rows:
+/// the login accounts of the subjects (for `subject.identifier`) and the observations' identifiers.
+#[derive(Debug, Clone, Default)]
+pub struct ObservationPage {
+    pub page: SearchPage<Observation>,
+    pub patient_users: HashMap<PatientId, UserId>,
+    pub identifiers: HashMap<ObservationId, Vec<Identifier>>,
+}
 
 /// Runs an Observation search: the matches visible to the caller, one page of them, in the requested order.
 pub fn search_observations(
@@ -269,29 +284,24 @@ pub fn search_observations(
     search: &ObservationSearch,
 ) -> StoreResult<ObservationPage> {
     if search.matches_nothing() || matches!(visibility, ObservationVisibility::Nothing) {
-        return Ok((
-            SearchPage {
-                total: 0,
-                rows: vec![],
-                next: None,
-            },
-            HashMap::new(),
-        ));
+        return Ok(ObservationPage::default());
     }
-    let total: i64 = observations::table
-        .filter(observation_filters(visibility, search))
-        .count()
-        .get_result(conn)?;
-    let total = u64::try_from(total).unwrap_or_default();
+    let count = |conn: &mut DbConnection| -> StoreResult<u64> {
+        let total: i64 = observations::table
+            .filter(observation_filters(visibility, search))
+            .count()
+            .get_result(conn)?;
+        Ok(u64::try_from(total).unwrap_or_default())
+    };
     if search.summary == Summary::Count {
-        return Ok((
-            SearchPage {
-                total,
+        return Ok(ObservationPage {
+            page: SearchPage {
+                total: count(conn)?,
                 rows: vec![],
                 next: None,
             },
-            HashMap::new(),
-        ));
+            ..ObservationPage::default()
+        });
     }
     let sort = search.primary_sort();
     let mut query = observations::table
@@ -327,34 +337,66 @@ pub fn search_observations(
         )),
     };
     let mut patient_users = HashMap::new();
-    let rows: Vec<Observation> = query
-        .limit(limit)
-        .select((ObservationRow::as_select(), SubjectAccount))
-        .load::<(ObservationRow, Option<i64>)>(conn)?
+    let mut identifiers = HashMap::new();
+    // One row more than the page: whether it comes back says if there is a next page, and when it does not, a
+    // first (or numbered) page knows the total without counting.
+    let mut rows: Vec<Observation> = query
+        .limit(limit.saturating_add(1))
+        .select((
+            ObservationRow::as_select(),
+            SubjectAccount,
+            ObservationIdentifiersJson,
+        ))
+        .load::<(ObservationRow, Option<i64>, Option<String>)>(conn)?
         .into_iter()
-        .map(|(row, user)| {
+        .map(|(row, user, held)| {
             let observation = Observation::try_from(row)?;
             if let Some(user) = user {
                 patient_users.insert(observation.patient_id, UserId(user));
             }
+            let held = parse_identifiers(held.as_deref())?;
+            if !held.is_empty() {
+                identifiers.insert(observation.id, held);
+            }
             Ok(observation)
         })
         .collect::<StoreResult<_>>()?;
-    // Every page after the first follows a cursor, so deep pages never scan what came before.
+    let more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or_default());
+    let total = if by_cursor || more || (rows.is_empty() && search.paging.offset() > 0) {
+        count(conn)?
+    } else {
+        // The page holds the last match: everything before it plus its rows.
+        search.paging.offset() + rows.len() as u64
+    };
+    // Every page after the first follows a cursor, so deep pages never scan what came before. A next link only
+    // when a row follows, so the last page is never followed by an empty one.
     let next = match rows.last() {
-        Some(last)
-            if i64::try_from(rows.len()).unwrap_or_default() == limit
-                && (by_cursor || total > search.paging.offset() + rows.len() as u64) =>
-        {
-            Some(SearchCursor::after(
-                sort,
-                sort_value(last, sort.field),
-                last.id.get(),
-            ))
-        }
+        Some(last) if more => Some(SearchCursor::after(
+            sort,
+            sort_value(last, sort.field),
+            last.id.get(),
+        )),
         _ => None,
     };
-    Ok((SearchPage { total, rows, next }, patient_users))
+    Ok(ObservationPage {
+        page: SearchPage { total, rows, next },
+        patient_users,
+        identifiers,
+    })
+}
+
+/// The identifiers of [`ObservationIdentifiersJson`]: `[[system, value], …]`, or nothing.
+fn parse_identifiers(json: Option<&str>) -> StoreResult<Vec<Identifier>> {
+    let Some(json) = json else {
+        return Ok(vec![]);
+    };
+    let pairs: Vec<(String, String)> = serde_json::from_str(json)
+        .map_err(|e| StoreError::Corrupt(format!("observation identifiers {json:?}: {e}")))?;
+    Ok(pairs
+        .into_iter()
+        .map(|(system, value)| Identifier { system, value })
+        .collect())
 }
 
 /// Whether one observation is visible to the caller (a read by id uses the same rule as a search).
@@ -427,13 +469,31 @@ impl ScopeCodeCache {
     }
 }
 
-/// Loads the [`ObservationContext`] of a page. `patient_users` may come with the rows (a search reads them in its
-/// page query); otherwise they are looked up here.
+impl ObservationPage {
+    /// The page and what rendering it needs: everything came with the rows except the scope codes, which come from
+    /// `codes_cache` (memory, as a rule).
+    pub fn into_parts(
+        self,
+        conn: &mut DbConnection,
+        codes_cache: &ScopeCodeCache,
+    ) -> StoreResult<(SearchPage<Observation>, ObservationContext)> {
+        let mut codes: Vec<i64> = self.page.rows.iter().map(|o| o.scope_code_id.get()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        let context = ObservationContext {
+            identifiers: self.identifiers,
+            scope_codes: codes_cache.get_many(conn, &codes)?,
+            patient_users: self.patient_users,
+        };
+        Ok((self.page, context))
+    }
+}
+
+/// Loads the [`ObservationContext`] of observations read on their own (by id, or just stored).
 pub fn observation_context(
     conn: &mut DbConnection,
     rows: &[Observation],
     codes_cache: &ScopeCodeCache,
-    patient_users: Option<HashMap<PatientId, UserId>>,
 ) -> StoreResult<ObservationContext> {
     let ids: Vec<i64> = rows.iter().map(|o| o.id.get()).collect();
     // A page is usually one patient's readings of one data type: ask for each code and patient once.
@@ -464,10 +524,6 @@ pub fn observation_context(
             .push(Identifier { system, value });
     }
     context.scope_codes = codes_cache.get_many(conn, &codes)?;
-    if let Some(known) = patient_users {
-        context.patient_users = known;
-        return Ok(context);
-    }
     for (patient, user) in patients::table
         .filter(patients::id.eq_any(&patient_ids))
         .filter(patients::user_id.is_not_null())

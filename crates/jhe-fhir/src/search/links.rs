@@ -43,8 +43,8 @@ pub fn page_links(
     links
 }
 
-/// The links of a keyset page: `self`, and `next` with the cursor after the page's last row when the page was
-/// full (`next` is `None` when fewer rows than `_count` came back). Keyset paging goes forwards only.
+/// The links of a keyset page: `self`, and `next` with the cursor after the page's last row when more rows follow
+/// it (`next` is `None` on the last page). Keyset paging goes forwards only.
 pub fn cursor_links(
     endpoint: &str,
     self_url: &str,

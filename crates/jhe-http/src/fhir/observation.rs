@@ -179,8 +179,8 @@ pub(crate) async fn search(
                 return Err(e);
             }
             let visibility = observation_visibility(&principal);
-            let (page, patient_users) = search_observations(conn, &visibility, &search)?;
-            let context = observation_context(conn, &page.rows, &codes, Some(patient_users))?;
+            let (page, context) =
+                search_observations(conn, &visibility, &search)?.into_parts(conn, &codes)?;
             let mut patients: Vec<PatientId> = page.rows.iter().map(|o| o.patient_id).collect();
             patients.sort_unstable();
             patients.dedup();
@@ -274,7 +274,7 @@ pub(crate) async fn read(
             )?;
             Ok::<_, ApiError>(match found {
                 Some(o) => {
-                    let context = observation_context(conn, std::slice::from_ref(&o), &codes, None)?;
+                    let context = observation_context(conn, std::slice::from_ref(&o), &codes)?;
                     Some(render(&o, &context)?)
                 }
                 None => None,
@@ -293,7 +293,7 @@ pub(crate) fn created_body(
     stored: &Observation,
     codes: &ScopeCodeCache,
 ) -> Result<serde_json::Value, ApiError> {
-    let context = observation_context(conn, std::slice::from_ref(stored), codes, None)?;
+    let context = observation_context(conn, std::slice::from_ref(stored), codes)?;
     // A patient gets the reference's short answer; a practitioner the whole resource.
     if matches!(principal.actor, Actor::Patient { .. }) {
         let code = context
