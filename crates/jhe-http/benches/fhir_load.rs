@@ -233,6 +233,38 @@ struct Result {
     searches_per_sec: f64,
     loaded_p50: f64,
     loaded_p99: f64,
+    /// CPU time per search in the throughput phase (ms): this process (server and load generator) and the
+    /// PostgreSQL backends; `None` where /proc cannot tell.
+    cpu_per_search: Option<(f64, Option<f64>)>,
+}
+
+/// Seconds of CPU (user and system) used so far by this process, and by the PostgreSQL backends connected to
+/// `database` (found by their process titles, `postgres: user database host(port) state`). Linux only.
+fn cpu_seconds(database: Option<&str>) -> Option<(f64, f64)> {
+    // utime and stime, fields 14 and 15 of /proc/PID/stat, in USER_HZ (100 per second on Linux).
+    let ticks = |stat: &str| -> Option<u64> {
+        let fields: Vec<&str> = stat.get(stat.rfind(')')? + 2..)?.split(' ').collect();
+        Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+    };
+    let own = ticks(&std::fs::read_to_string("/proc/self/stat").ok()?)?;
+    let mut database_ticks = 0;
+    if let Some(database) = database {
+        let needle = format!(" {database} ");
+        for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+            let path = entry.path();
+            let title = std::fs::read(path.join("cmdline")).unwrap_or_default();
+            if String::from_utf8_lossy(&title).starts_with("postgres: ")
+                && String::from_utf8_lossy(&title).contains(&needle)
+            {
+                database_ticks += std::fs::read_to_string(path.join("stat"))
+                    .ok()
+                    .as_deref()
+                    .and_then(ticks)
+                    .unwrap_or(0);
+            }
+        }
+    }
+    Some((own as f64 / 100.0, database_ticks as f64 / 100.0))
 }
 
 fn run(backend: Backend, size: u64) -> Result {
@@ -330,6 +362,15 @@ fn run(backend: Backend, size: u64) -> Result {
     deep.sort();
 
     // Throughput: concurrent clients searching page 1 for 10 seconds, each request timed.
+    let database = (backend == Backend::Postgres).then(|| {
+        db.url
+            .rsplit('/')
+            .next()
+            .and_then(|name| name.split('?').next())
+            .unwrap_or_default()
+            .to_owned()
+    });
+    let cpu_before = cpu_seconds(database.as_deref());
     let started = Instant::now();
     let searchers: Vec<_> = (0..SEARCH_CLIENTS)
         .map(|w| {
@@ -356,6 +397,13 @@ fn run(backend: Backend, size: u64) -> Result {
         .collect();
     let mut loaded: Vec<Duration> = searchers.into_iter().flat_map(|s| s.join().unwrap()).collect();
     let searches_per_sec = loaded.len() as f64 / started.elapsed().as_secs_f64();
+    let cpu_per_search =
+        cpu_before
+            .zip(cpu_seconds(database.as_deref()))
+            .map(|((own0, db0), (own1, db1))| {
+                let per = |seconds: f64| seconds * 1000.0 / loaded.len() as f64;
+                (per(own1 - own0), database.is_some().then(|| per(db1 - db0)))
+            });
     loaded.sort();
 
     actix_web::rt::System::new().block_on(handle.stop(true));
@@ -372,6 +420,7 @@ fn run(backend: Backend, size: u64) -> Result {
         searches_per_sec,
         loaded_p50: percentile(&loaded, 0.50),
         loaded_p99: percentile(&loaded, 0.99),
+        cpu_per_search,
     }
 }
 
@@ -405,7 +454,7 @@ fn main() {
             eprintln!("fhir_load: {backend}, {size} observations…");
             let r = run(backend, size);
             eprintln!(
-                "fhir_load: {backend} {size}: ingest {:.0} obs/s; page 1 p50 {:.2} ms p99 {:.2} ms; deep page {} p50 {:.2} ms p99 {:.2} ms; {:.0} searches/s (p50 {:.2} ms, p99 {:.2} ms)",
+                "fhir_load: {backend} {size}: ingest {:.0} obs/s; page 1 p50 {:.2} ms p99 {:.2} ms; deep page {} p50 {:.2} ms p99 {:.2} ms; {:.0} searches/s (p50 {:.2} ms, p99 {:.2} ms); CPU per search, server / database: {} ms",
                 r.ingest_per_sec,
                 r.first_p50,
                 r.first_p99,
@@ -414,7 +463,8 @@ fn main() {
                 r.deep_p99,
                 r.searches_per_sec,
                 r.loaded_p50,
-                r.loaded_p99
+                r.loaded_p99,
+                cpu_text(r.cpu_per_search)
             );
             results.push(r);
         }
@@ -422,14 +472,23 @@ fn main() {
     write_report(&results);
 }
 
+/// "1.02 / 1.31" (server / PostgreSQL), "1.52 / in process" (SQLite), or "n/a".
+fn cpu_text(cpu: Option<(f64, Option<f64>)>) -> String {
+    match cpu {
+        Some((own, Some(database))) => format!("{own:.2} / {database:.2}"),
+        Some((own, None)) => format!("{own:.2} / in process"),
+        None => "n/a".into(),
+    }
+}
+
 fn write_report(results: &[Result]) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/performance.md");
     let mut table = String::from(
-        "| backend | observations | bundle ingest, 4 clients (obs/s) | page 1, 1 client: p50 / p99 (ms) | deepest page | deep page, 1 client: p50 / p99 (ms) | searches/s, 16 clients | under that load: p50 / p99 (ms) |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| backend | observations | bundle ingest, 4 clients (obs/s) | page 1, 1 client: p50 / p99 (ms) | deepest page | deep page, 1 client: p50 / p99 (ms) | searches/s, 16 clients | under that load: p50 / p99 (ms) | CPU per search: server / database (ms) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for r in results {
         table.push_str(&format!(
-            "| {} | {} | {:.0} | {:.2} / {:.2} | {} | {:.2} / {:.2} | {:.0} | {:.2} / {:.2} |\n",
+            "| {} | {} | {:.0} | {:.2} / {:.2} | {} | {:.2} / {:.2} | {:.0} | {:.2} / {:.2} | {} |\n",
             r.backend,
             r.size,
             r.ingest_per_sec,
@@ -440,7 +499,8 @@ fn write_report(results: &[Result]) {
             r.deep_p99,
             r.searches_per_sec,
             r.loaded_p50,
-            r.loaded_p99
+            r.loaded_p99,
+            cpu_text(r.cpu_per_search)
         ));
     }
     let cpu = std::fs::read_to_string("/proc/cpuinfo")

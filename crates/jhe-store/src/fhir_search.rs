@@ -16,8 +16,8 @@ use jhe_fhir::search::{
 };
 
 use crate::connection::{DbBackend, DbConnection};
-use crate::error::{StoreError, StoreResult};
-use crate::fixed_sql::{FixedSql, ObservationIdentifiersJson, SubjectAccount};
+use crate::error::StoreResult;
+use crate::fixed_sql::FixedSql;
 use crate::rows::*;
 use crate::schema::{
     codeable_concepts, observation_identifiers, observations, patient_identifiers, patient_organizations,
@@ -268,8 +268,8 @@ fn after_cursor(cursor: &SearchCursor) -> Condition<observations::table> {
     }
 }
 
-/// One page of an Observation search, with what rendering it needs that the page query reads along with the rows:
-/// the login accounts of the subjects (for `subject.identifier`) and the observations' identifiers.
+/// One page of an Observation search, with what rendering it needs besides the scope codes: the observations'
+/// identifiers and the login accounts of the subjects (for `subject.identifier`), one query each.
 #[derive(Debug, Clone, Default)]
 pub struct ObservationPage {
     pub page: SearchPage<Observation>,
@@ -336,30 +336,14 @@ pub fn search_observations(
             observations::id.asc(),
         )),
     };
-    let mut patient_users = HashMap::new();
-    let mut identifiers = HashMap::new();
     // One row more than the page: whether it comes back says if there is a next page, and when it does not, a
     // first (or numbered) page knows the total without counting.
     let mut rows: Vec<Observation> = query
         .limit(limit.saturating_add(1))
-        .select((
-            ObservationRow::as_select(),
-            SubjectAccount,
-            ObservationIdentifiersJson,
-        ))
-        .load::<(ObservationRow, Option<i64>, Option<String>)>(conn)?
+        .select(ObservationRow::as_select())
+        .load::<ObservationRow>(conn)?
         .into_iter()
-        .map(|(row, user, held)| {
-            let observation = Observation::try_from(row)?;
-            if let Some(user) = user {
-                patient_users.insert(observation.patient_id, UserId(user));
-            }
-            let held = parse_identifiers(held.as_deref())?;
-            if !held.is_empty() {
-                identifiers.insert(observation.id, held);
-            }
-            Ok(observation)
-        })
+        .map(Observation::try_from)
         .collect::<StoreResult<_>>()?;
     let more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > limit;
     rows.truncate(usize::try_from(limit).unwrap_or_default());
@@ -379,24 +363,14 @@ pub fn search_observations(
         )),
         _ => None,
     };
+    let ids: Vec<i64> = rows.iter().map(|o| o.id.get()).collect();
+    let identifiers = identifiers_of(conn, &ids)?;
+    let patient_users = accounts_of(conn, rows.iter().map(|o| o.patient_id.get()).collect())?;
     Ok(ObservationPage {
         page: SearchPage { total, rows, next },
         patient_users,
         identifiers,
     })
-}
-
-/// The identifiers of [`ObservationIdentifiersJson`]: `[[system, value], …]`, or nothing.
-fn parse_identifiers(json: Option<&str>) -> StoreResult<Vec<Identifier>> {
-    let Some(json) = json else {
-        return Ok(vec![]);
-    };
-    let pairs: Vec<(String, String)> = serde_json::from_str(json)
-        .map_err(|e| StoreError::Corrupt(format!("observation identifiers {json:?}: {e}")))?;
-    Ok(pairs
-        .into_iter()
-        .map(|(system, value)| Identifier { system, value })
-        .collect())
 }
 
 /// Whether one observation is visible to the caller (a read by id uses the same rule as a search).
@@ -470,8 +444,8 @@ impl ScopeCodeCache {
 }
 
 impl ObservationPage {
-    /// The page and what rendering it needs: everything came with the rows except the scope codes, which come from
-    /// `codes_cache` (memory, as a rule).
+    /// The page and what rendering it needs: everything was read with the page except the scope codes, which come
+    /// from `codes_cache` (memory, as a rule).
     pub fn into_parts(
         self,
         conn: &mut DbConnection,
@@ -489,26 +463,17 @@ impl ObservationPage {
     }
 }
 
-/// Loads the [`ObservationContext`] of observations read on their own (by id, or just stored).
-pub fn observation_context(
+/// The identifiers of these observations, in the order they were stored: one query, none for no ids.
+fn identifiers_of(
     conn: &mut DbConnection,
-    rows: &[Observation],
-    codes_cache: &ScopeCodeCache,
-) -> StoreResult<ObservationContext> {
-    let ids: Vec<i64> = rows.iter().map(|o| o.id.get()).collect();
-    // A page is usually one patient's readings of one data type: ask for each code and patient once.
-    let distinct = |values: Vec<i64>| -> Vec<i64> {
-        let set: std::collections::BTreeSet<i64> = values.into_iter().collect();
-        set.into_iter().collect()
-    };
-    let codes = distinct(rows.iter().map(|o| o.scope_code_id.get()).collect());
-    let patient_ids = distinct(rows.iter().map(|o| o.patient_id.get()).collect());
-    let mut context = ObservationContext::default();
-    if rows.is_empty() {
-        return Ok(context);
+    ids: &[i64],
+) -> StoreResult<HashMap<ObservationId, Vec<Identifier>>> {
+    let mut held: HashMap<ObservationId, Vec<Identifier>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(held);
     }
     for (obs, system, value) in observation_identifiers::table
-        .filter(observation_identifiers::observation_id.eq_any(&ids))
+        .filter(observation_identifiers::observation_id.eq_any(ids))
         .order(observation_identifiers::id)
         .select((
             observation_identifiers::observation_id,
@@ -517,21 +482,48 @@ pub fn observation_context(
         ))
         .load::<(i64, String, String)>(conn)?
     {
-        context
-            .identifiers
-            .entry(ObservationId(obs))
+        held.entry(ObservationId(obs))
             .or_default()
             .push(Identifier { system, value });
     }
-    context.scope_codes = codes_cache.get_many(conn, &codes)?;
-    for (patient, user) in patients::table
-        .filter(patients::id.eq_any(&patient_ids))
+    Ok(held)
+}
+
+/// The login accounts of these patients (those that have one): one query for the distinct ids, none for no ids.
+/// A page is usually one patient's readings, so this reads one row where a per-row subselect read a hundred.
+fn accounts_of(conn: &mut DbConnection, mut patients: Vec<i64>) -> StoreResult<HashMap<PatientId, UserId>> {
+    patients.sort_unstable();
+    patients.dedup();
+    if patients.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(patients::table
+        .filter(patients::id.eq_any(&patients))
         .filter(patients::user_id.is_not_null())
         .select((patients::id, patients::user_id.assume_not_null()))
         .load::<(i64, i64)>(conn)?
-    {
-        context.patient_users.insert(PatientId(patient), UserId(user));
+        .into_iter()
+        .map(|(patient, user)| (PatientId(patient), UserId(user)))
+        .collect())
+}
+
+/// Loads the [`ObservationContext`] of observations read on their own (by id, or just stored).
+pub fn observation_context(
+    conn: &mut DbConnection,
+    rows: &[Observation],
+    codes_cache: &ScopeCodeCache,
+) -> StoreResult<ObservationContext> {
+    let ids: Vec<i64> = rows.iter().map(|o| o.id.get()).collect();
+    let mut codes: Vec<i64> = rows.iter().map(|o| o.scope_code_id.get()).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let mut context = ObservationContext::default();
+    if rows.is_empty() {
+        return Ok(context);
     }
+    context.identifiers = identifiers_of(conn, &ids)?;
+    context.scope_codes = codes_cache.get_many(conn, &codes)?;
+    context.patient_users = accounts_of(conn, rows.iter().map(|o| o.patient_id.get()).collect())?;
     Ok(context)
 }
 
