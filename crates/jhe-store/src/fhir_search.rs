@@ -268,23 +268,14 @@ fn after_cursor(cursor: &SearchCursor) -> Condition<observations::table> {
     }
 }
 
-/// One page of an Observation search, with what rendering it needs besides the scope codes: the observations'
-/// identifiers and the login accounts of the subjects (for `subject.identifier`), one query each.
-#[derive(Debug, Clone, Default)]
-pub struct ObservationPage {
-    pub page: SearchPage<Observation>,
-    pub patient_users: HashMap<PatientId, UserId>,
-    pub identifiers: HashMap<ObservationId, Vec<Identifier>>,
-}
-
 /// Runs an Observation search: the matches visible to the caller, one page of them, in the requested order.
 pub fn search_observations(
     conn: &mut DbConnection,
     visibility: &ObservationVisibility,
     search: &ObservationSearch,
-) -> StoreResult<ObservationPage> {
+) -> StoreResult<SearchPage<Observation>> {
     if search.matches_nothing() || matches!(visibility, ObservationVisibility::Nothing) {
-        return Ok(ObservationPage::default());
+        return Ok(SearchPage::default());
     }
     let count = |conn: &mut DbConnection| -> StoreResult<u64> {
         let total: i64 = observations::table
@@ -294,13 +285,9 @@ pub fn search_observations(
         Ok(u64::try_from(total).unwrap_or_default())
     };
     if search.summary == Summary::Count {
-        return Ok(ObservationPage {
-            page: SearchPage {
-                total: count(conn)?,
-                rows: vec![],
-                next: None,
-            },
-            ..ObservationPage::default()
+        return Ok(SearchPage {
+            total: count(conn)?,
+            ..SearchPage::default()
         });
     }
     let sort = search.primary_sort();
@@ -363,14 +350,7 @@ pub fn search_observations(
         )),
         _ => None,
     };
-    let ids: Vec<i64> = rows.iter().map(|o| o.id.get()).collect();
-    let identifiers = identifiers_of(conn, &ids)?;
-    let patient_users = accounts_of(conn, rows.iter().map(|o| o.patient_id.get()).collect())?;
-    Ok(ObservationPage {
-        page: SearchPage { total, rows, next },
-        patient_users,
-        identifiers,
-    })
+    Ok(SearchPage { total, rows, next })
 }
 
 /// Whether one observation is visible to the caller (a read by id uses the same rule as a search).
@@ -443,26 +423,6 @@ impl ScopeCodeCache {
     }
 }
 
-impl ObservationPage {
-    /// The page and what rendering it needs: everything was read with the page except the scope codes, which come
-    /// from `codes_cache` (memory, as a rule).
-    pub fn into_parts(
-        self,
-        conn: &mut DbConnection,
-        codes_cache: &ScopeCodeCache,
-    ) -> StoreResult<(SearchPage<Observation>, ObservationContext)> {
-        let mut codes: Vec<i64> = self.page.rows.iter().map(|o| o.scope_code_id.get()).collect();
-        codes.sort_unstable();
-        codes.dedup();
-        let context = ObservationContext {
-            identifiers: self.identifiers,
-            scope_codes: codes_cache.get_many(conn, &codes)?,
-            patient_users: self.patient_users,
-        };
-        Ok((self.page, context))
-    }
-}
-
 /// The identifiers of these observations, in the order they were stored: one query, none for no ids.
 fn identifiers_of(
     conn: &mut DbConnection,
@@ -507,7 +467,9 @@ fn accounts_of(conn: &mut DbConnection, mut patients: Vec<i64>) -> StoreResult<H
         .collect())
 }
 
-/// Loads the [`ObservationContext`] of observations read on their own (by id, or just stored).
+/// Loads the [`ObservationContext`] of a search page or of observations read on their own: one query for the
+/// identifiers, one for the subjects' accounts, scope codes from memory as a rule. (Selecting the identifiers and
+/// accounts as per-row subselects of the page query saved round trips but cost PostgreSQL more CPU than these.)
 pub fn observation_context(
     conn: &mut DbConnection,
     rows: &[Observation],

@@ -179,8 +179,8 @@ pub(crate) async fn search(
                 return Err(e);
             }
             let visibility = observation_visibility(&principal);
-            let (page, context) =
-                search_observations(conn, &visibility, &search)?.into_parts(conn, &codes)?;
+            let page = search_observations(conn, &visibility, &search)?;
+            let context = observation_context(conn, &page.rows, &codes)?;
             let mut patients: Vec<PatientId> = page.rows.iter().map(|o| o.patient_id).collect();
             patients.sort_unstable();
             patients.dedup();
