@@ -4,6 +4,8 @@
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(jhe_postgres_tests)");
     println!("cargo::rerun-if-env-changed=JHE_TEST_POSTGRES_URL");
+    // The migrations are embedded in the crate: a new or edited one must rebuild it.
+    println!("cargo::rerun-if-changed=../../migrations");
     if std::env::var_os("JHE_TEST_POSTGRES_URL").is_some_and(|v| !v.is_empty()) {
         println!("cargo::rustc-cfg=jhe_postgres_tests");
     }

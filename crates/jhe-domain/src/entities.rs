@@ -409,6 +409,8 @@ pub struct Observation {
     /// Derived from the data point's `effective_time_frame`, when it has a usable one.
     pub effective: Option<EffectiveTime>,
     pub last_updated: DateTime<Utc>,
+    /// Its business identifiers, in the order they were given. They never change once stored.
+    pub identifiers: Vec<Identifier>,
 }
 
 /// What is needed to store an [`Observation`].

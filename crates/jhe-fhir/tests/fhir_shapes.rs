@@ -40,22 +40,18 @@ fn stored(effective: Option<EffectiveTime>, device: Option<DataSourceId>) -> jhe
         status: ObservationStatus::Final,
         effective,
         last_updated: stamp("2025-05-02T04:31:07.204518Z"),
+        identifiers: Vec::new(),
     }
 }
 
 #[test]
 fn an_observation_renders_like_the_reference() {
-    let observation = stored(Some(EffectiveTime::Instant(stamp("2025-05-02T04:30:00Z"))), None);
-    let identifiers = [Identifier {
+    let mut observation = stored(Some(EffectiveTime::Instant(stamp("2025-05-02T04:30:00Z"))), None);
+    observation.identifiers = vec![Identifier {
         system: "https://example.org/pia-app".into(),
         value: "hr-77".into(),
     }];
-    let rendered = fhir::render_observation(
-        &observation,
-        &heart_rate_code(),
-        &identifiers,
-        Some(UserId(11006)),
-    );
+    let rendered = fhir::render_observation(&observation, &heart_rate_code(), Some(UserId(11006)));
     let json = serde_json::to_value(&rendered).unwrap();
     assert_eq!(
         json,
@@ -88,13 +84,8 @@ fn optional_observation_elements_come_and_go() {
     };
     let mut observation = stored(Some(period), Some(DataSourceId(71001)));
     observation.status = ObservationStatus::EnteredInError;
-    let json = serde_json::to_value(fhir::render_observation(
-        &observation,
-        &heart_rate_code(),
-        &[],
-        None,
-    ))
-    .unwrap();
+    let json =
+        serde_json::to_value(fhir::render_observation(&observation, &heart_rate_code(), None)).unwrap();
     assert_eq!(
         json["effectivePeriod"],
         json!({"start": "2025-05-01T22:00:00Z", "end": "2025-05-02T06:00:00Z"})
@@ -106,8 +97,7 @@ fn optional_observation_elements_come_and_go() {
     assert_eq!(json["status"], "entered-in-error");
 
     let undated = stored(None, None);
-    let json =
-        serde_json::to_value(fhir::render_observation(&undated, &heart_rate_code(), &[], None)).unwrap();
+    let json = serde_json::to_value(fhir::render_observation(&undated, &heart_rate_code(), None)).unwrap();
     assert!(json.get("effectiveDateTime").is_none() && json.get("effectivePeriod").is_none());
     assert!(json.get("device").is_none());
 }
@@ -209,7 +199,7 @@ fn a_searchset_bundle_has_total_links_and_entries() {
         page: PageRequest::Number(1),
     };
     let observation = stored(None, None);
-    let resource = fhir::render_observation(&observation, &heart_rate_code(), &[], None);
+    let resource = fhir::render_observation(&observation, &heart_rate_code(), None);
     let bundle = Bundle::searchset(
         3,
         page_links(

@@ -311,6 +311,7 @@ fn the_row_predicate_defines_the_simple_filters() {
             end: utc(2025, 3, 10, 6),
         }),
         last_updated: utc(2025, 3, 10, 7),
+        identifiers: Vec::new(),
     };
     let omh = "https://w3id.org/openmhealth";
     let hits = |query: &str| {

@@ -9,6 +9,62 @@ use crate::error::StoreResult;
 use crate::rows::*;
 use crate::schema::{audit_event_patients, audit_events};
 
+/// PostgreSQL's append: the event and the patients it names in one statement. A query type of its own rather than
+/// `sql_query`, which diesel never keeps prepared: its fixed text and static query id let the connection's
+/// statement cache parse and plan it once per connection instead of once per search.
+struct PgAppend<'a> {
+    occurred_at: chrono::NaiveDateTime,
+    actor: Option<i64>,
+    event: &'a NewAuditEvent,
+    patients: &'a [i64],
+}
+
+impl diesel::query_builder::QueryId for PgAppend<'_> {
+    type QueryId = PgAppend<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl diesel::query_builder::Query for PgAppend<'_> {
+    type SqlType = diesel::sql_types::BigInt;
+}
+
+impl<Conn> RunQueryDsl<Conn> for PgAppend<'_> {}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for PgAppend<'_> {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamp};
+        let e = self.event;
+        out.push_sql(
+            "WITH event AS (INSERT INTO audit_events \
+             (occurred_at, actor_user_id, action, target_type, target_id, outcome, detail) VALUES (",
+        );
+        out.push_bind_param::<Timestamp, _>(&self.occurred_at)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<BigInt>, _>(&self.actor)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&e.action)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&e.target_type)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<Text>, _>(&e.target_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(e.outcome.as_str())?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<Text>, _>(&e.detail)?;
+        out.push_sql(
+            ") RETURNING id), \
+             named AS (INSERT INTO audit_event_patients (audit_event_id, patient_id) \
+             SELECT event.id, patient FROM event, unnest(",
+        );
+        out.push_bind_param::<Array<BigInt>, _>(self.patients)?;
+        out.push_sql("::bigint[]) AS patient) SELECT id FROM event");
+        Ok(())
+    }
+}
+
 /// Appends an event and the patients it touched.
 pub fn append_audit_event(conn: &mut DbConnection, event: &NewAuditEvent) -> StoreResult<AuditEventId> {
     let mut patients: Vec<i64> = event.patient_ids.iter().map(|p| p.get()).collect();
@@ -16,32 +72,16 @@ pub fn append_audit_event(conn: &mut DbConnection, event: &NewAuditEvent) -> Sto
     patients.dedup();
     if let DbConnection::Postgres(pg) = conn {
         // Every search and read writes an event: on PostgreSQL it is one statement (atomic on its own, and no
-        // savepoint when the caller holds a transaction), one round trip instead of four.
-        #[derive(diesel::QueryableByName)]
-        struct Inserted {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            id: i64,
+        // savepoint when the caller holds a transaction), one round trip instead of four, prepared once per
+        // connection.
+        let id: i64 = PgAppend {
+            occurred_at: to_db_time(event.occurred_at),
+            actor: event.actor_user_id.map(UserId::get),
+            event,
+            patients: &patients,
         }
-        use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamp};
-        let inserted: Inserted = diesel::sql_query(
-            "WITH event AS (\
-                 INSERT INTO audit_events (occurred_at, actor_user_id, action, target_type, target_id, outcome, detail) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id), \
-             named AS (\
-                 INSERT INTO audit_event_patients (audit_event_id, patient_id) \
-                 SELECT event.id, patient FROM event, unnest($8::bigint[]) AS patient) \
-             SELECT id FROM event",
-        )
-        .bind::<Timestamp, _>(to_db_time(event.occurred_at))
-        .bind::<Nullable<BigInt>, _>(event.actor_user_id.map(UserId::get))
-        .bind::<Text, _>(&event.action)
-        .bind::<Text, _>(&event.target_type)
-        .bind::<Nullable<Text>, _>(event.target_id.as_deref())
-        .bind::<Text, _>(event.outcome.as_str())
-        .bind::<Nullable<Text>, _>(event.detail.as_deref())
-        .bind::<Array<BigInt>, _>(&patients)
         .get_result(pg)?;
-        return Ok(AuditEventId(inserted.id));
+        return Ok(AuditEventId(id));
     }
     conn.transaction(|conn| {
         let id: i64 = diesel::insert_into(audit_events::table)

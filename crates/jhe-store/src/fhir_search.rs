@@ -20,8 +20,8 @@ use crate::error::StoreResult;
 use crate::fixed_sql::FixedSql;
 use crate::rows::*;
 use crate::schema::{
-    codeable_concepts, observation_identifiers, observations, patient_identifiers, patient_organizations,
-    patients, study_patients, study_scope_requests, users,
+    codeable_concepts, observations, patient_identifiers, patient_organizations, patients, study_patients,
+    study_scope_requests, users,
 };
 use crate::visibility::{
     Condition, observation_condition, observation_condition_for, patient_condition, patient_condition_for,
@@ -369,11 +369,10 @@ pub fn visible_observation(
         .transpose()
 }
 
-/// What rendering a page of observations needs besides the rows: identifiers, scope codes and the subjects'
-/// account ids, read in three queries whatever the page size.
+/// What rendering a page of observations needs besides the rows (which carry their identifiers): scope codes and
+/// the subjects' account ids.
 #[derive(Debug, Default, Clone)]
 pub struct ObservationContext {
-    pub identifiers: HashMap<ObservationId, Vec<Identifier>>,
     pub scope_codes: HashMap<ScopeCodeId, ScopeCode>,
     pub patient_users: HashMap<PatientId, UserId>,
 }
@@ -423,32 +422,6 @@ impl ScopeCodeCache {
     }
 }
 
-/// The identifiers of these observations, in the order they were stored: one query, none for no ids.
-fn identifiers_of(
-    conn: &mut DbConnection,
-    ids: &[i64],
-) -> StoreResult<HashMap<ObservationId, Vec<Identifier>>> {
-    let mut held: HashMap<ObservationId, Vec<Identifier>> = HashMap::new();
-    if ids.is_empty() {
-        return Ok(held);
-    }
-    for (obs, system, value) in observation_identifiers::table
-        .filter(observation_identifiers::observation_id.eq_any(ids))
-        .order(observation_identifiers::id)
-        .select((
-            observation_identifiers::observation_id,
-            observation_identifiers::system,
-            observation_identifiers::value,
-        ))
-        .load::<(i64, String, String)>(conn)?
-    {
-        held.entry(ObservationId(obs))
-            .or_default()
-            .push(Identifier { system, value });
-    }
-    Ok(held)
-}
-
 /// The login accounts of these patients (those that have one): one query for the distinct ids, none for no ids.
 /// A page is usually one patient's readings, so this reads one row where a per-row subselect read a hundred.
 fn accounts_of(conn: &mut DbConnection, mut patients: Vec<i64>) -> StoreResult<HashMap<PatientId, UserId>> {
@@ -468,14 +441,14 @@ fn accounts_of(conn: &mut DbConnection, mut patients: Vec<i64>) -> StoreResult<H
 }
 
 /// Loads the [`ObservationContext`] of a search page or of observations read on their own: one query for the
-/// identifiers, one for the subjects' accounts, scope codes from memory as a rule. (Selecting the identifiers and
-/// accounts as per-row subselects of the page query saved round trips but cost PostgreSQL more CPU than these.)
+/// subjects' accounts, scope codes from memory as a rule. (Selecting the accounts as a per-row subselect of the page
+/// query saved a round trip but cost PostgreSQL more CPU; the identifiers are a column of the row since reading them
+/// from their own table cost a search more than the page itself.)
 pub fn observation_context(
     conn: &mut DbConnection,
     rows: &[Observation],
     codes_cache: &ScopeCodeCache,
 ) -> StoreResult<ObservationContext> {
-    let ids: Vec<i64> = rows.iter().map(|o| o.id.get()).collect();
     let mut codes: Vec<i64> = rows.iter().map(|o| o.scope_code_id.get()).collect();
     codes.sort_unstable();
     codes.dedup();
@@ -483,7 +456,6 @@ pub fn observation_context(
     if rows.is_empty() {
         return Ok(context);
     }
-    context.identifiers = identifiers_of(conn, &ids)?;
     context.scope_codes = codes_cache.get_many(conn, &codes)?;
     context.patient_users = accounts_of(conn, rows.iter().map(|o| o.patient_id.get()).collect())?;
     Ok(context)

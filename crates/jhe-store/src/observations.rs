@@ -21,6 +21,7 @@ struct InsertObservation<'a> {
     effective_start: Option<chrono::NaiveDateTime>,
     effective_end: Option<chrono::NaiveDateTime>,
     last_updated: chrono::NaiveDateTime,
+    identifiers: String,
 }
 
 /// Stores observations with their identifiers, all or nothing. A duplicate identifier fails the whole call with
@@ -45,13 +46,14 @@ pub fn insert_observations(
             effective_start: obs.effective.map(|e| to_db_time(e.start())),
             effective_end: obs.effective.map(|e| to_db_time(e.end())),
             last_updated: to_db_time(now),
+            identifiers: identifiers_json(&obs.identifiers),
         })
         .collect();
     conn.transaction(|conn| {
         let stored: Vec<ObservationRow> = match conn {
             DbConnection::Postgres(pg) => {
                 let mut stored = Vec::with_capacity(rows.len());
-                // Nine parameters a row keeps a chunk well below PostgreSQL's 65535-parameter limit.
+                // With ten parameters a row, a chunk stays well below PostgreSQL's 65535-parameter limit.
                 for chunk in rows.chunks(1000) {
                     stored.extend(
                         diesel::insert_into(observations::table)

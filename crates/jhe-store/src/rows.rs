@@ -475,6 +475,41 @@ pub(crate) struct ObservationRow {
     pub effective_start: Option<NaiveDateTime>,
     pub effective_end: Option<NaiveDateTime>,
     pub last_updated: NaiveDateTime,
+    pub identifiers: String,
+}
+
+/// One element of `observations.identifiers`, the JSON copy of an observation's identifiers.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredIdentifier<'a> {
+    #[serde(borrow)]
+    system: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    value: std::borrow::Cow<'a, str>,
+}
+
+/// The JSON text stored in `observations.identifiers`.
+pub(crate) fn identifiers_json(identifiers: &[Identifier]) -> String {
+    let list: Vec<StoredIdentifier<'_>> = identifiers
+        .iter()
+        .map(|i| StoredIdentifier {
+            system: i.system.as_str().into(),
+            value: i.value.as_str().into(),
+        })
+        .collect();
+    // Serializing strings into a string cannot fail.
+    serde_json::to_string(&list).unwrap_or_else(|_| "[]".to_owned())
+}
+
+fn parse_identifiers(raw: &str) -> Result<Vec<Identifier>, StoreError> {
+    let list: Vec<StoredIdentifier<'_>> = serde_json::from_str(raw)
+        .map_err(|e| StoreError::Corrupt(format!("observation identifiers: {e}")))?;
+    Ok(list
+        .into_iter()
+        .map(|i| Identifier {
+            system: i.system.into_owned(),
+            value: i.value.into_owned(),
+        })
+        .collect())
 }
 
 impl TryFrom<ObservationRow> for Observation {
@@ -498,6 +533,7 @@ impl TryFrom<ObservationRow> for Observation {
             status: parse_enum(&r.status)?,
             effective,
             last_updated: from_db_time(r.last_updated),
+            identifiers: parse_identifiers(&r.identifiers)?,
         })
     }
 }

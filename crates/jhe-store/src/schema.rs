@@ -255,6 +255,7 @@ diesel::table! {
         effective_start -> Nullable<Timestamp>,
         effective_end -> Nullable<Timestamp>,
         last_updated -> Timestamp,
+        identifiers -> Text,
     }
 }
 

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failed assertion
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use diesel::Connection as _;
 use jhe_domain::*;
 use jhe_store::testing::TestDb;
 use jhe_store::*;
@@ -352,6 +353,8 @@ backend_tests! {
         assert_eq!(stored[1].status, ObservationStatus::Amended);
         assert_eq!(stored[0].omh_data, point.omh_data);
         assert_eq!(observations::identifiers_of_observation(conn, stored[0].id).unwrap(), point.identifiers);
+        // The row carries its identifiers, as given.
+        assert_eq!((stored[0].identifiers.clone(), stored[1].identifiers.clone()), (point.identifiers.clone(), vec![]));
         assert_eq!(observations::find_observation_by_identifier(conn, &point.identifiers[0]).unwrap(), Some(stored[0].id));
         // Which identifiers are taken: by (system, value) pair, across systems, none of the others.
         let ident = |system: &str, value: &str| Identifier { system: system.into(), value: value.into() };
@@ -384,6 +387,57 @@ backend_tests! {
         assert!(matches!(observations::get_observation(conn, stored[0].id), Err(StoreError::NotFound)));
     };
 
+    identifier_copies_are_backfilled_by_their_migration => |backend| {
+        // Observations stored before `observations.identifiers` existed get their identifiers copied in, in order.
+        let (db, pool) = TestDb::migrated(backend);
+        let conn = &mut pool.get().unwrap();
+        let w = world(conn);
+        let ident = |system: &str, value: &str| Identifier { system: system.into(), value: value.into() };
+        let point = |identifiers| NewObservation {
+            id: None,
+            patient_id: w.patient.id,
+            scope_code_id: w.code.id,
+            data_source_id: None,
+            omh_data: r#"{"header":{"uuid":"b"},"body":{}}"#.into(),
+            status: ObservationStatus::Final,
+            effective: None,
+            identifiers,
+        };
+        let stored = observations::insert_observations(conn, &[
+            point(vec![ident("https://z.example/ids", "q\"uoted\" ü"), ident("https://a.example/ids", "2")]),
+            point(vec![]),
+        ], at(9, 0)).unwrap();
+        drop(pool);
+
+        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations").join(match backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        });
+        let migrations = diesel_migrations::FileBasedMigrations::from_path(folder).unwrap();
+        let conn = &mut db.pool().get().unwrap();
+        // Reverts the newest migration and applies it again: its down, then its up with the backfill.
+        let redo_last = |conn: &mut DbConnection| -> String {
+            use diesel_migrations::MigrationHarness;
+            match conn {
+                DbConnection::Sqlite(c) => {
+                    let v = c.revert_last_migration(migrations.clone()).unwrap().to_string();
+                    c.run_next_migration(migrations.clone()).unwrap();
+                    v
+                }
+                DbConnection::Postgres(c) => {
+                    let v = c.revert_last_migration(migrations.clone()).unwrap().to_string();
+                    c.run_next_migration(migrations.clone()).unwrap();
+                    v
+                }
+            }
+        };
+        assert_eq!(redo_last(conn), "20261203000003");
+        for s in &stored {
+            assert_eq!(&observations::get_observation(conn, s.id).unwrap(), s);
+        }
+        assert_eq!(stored[0].identifiers[0].value, "q\"uoted\" ü");
+    };
+
     audit_events_round_trip_and_filter => |backend| {
         let (_db, pool) = TestDb::migrated(backend);
         let conn = &mut pool.get().unwrap();
@@ -393,10 +447,22 @@ backend_tests! {
             target_type: "Observation".into(), target_id: None, patient_ids: patients, outcome, detail: None,
         };
         let actor = Some(w.practitioner.user_id);
+        // Statements the connection prepares and keeps: on PostgreSQL the append is one statement, prepared once.
+        let prepared = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let log = prepared.clone();
+        conn.set_instrumentation(move |event: diesel::connection::InstrumentationEvent<'_>| {
+            if let diesel::connection::InstrumentationEvent::CacheQuery { sql, .. } = event {
+                log.lock().unwrap().push(sql.to_owned());
+            }
+        });
         audit::append_audit_event(conn, &event(8, actor, vec![w.patient.id, w.patient.id], AuditOutcome::Success)).unwrap();
         audit::append_audit_event(conn, &event(9, actor, vec![], AuditOutcome::Denied)).unwrap();
         audit::append_audit_event(conn, &NewAuditEvent { detail: Some("no role".into()), ..event(10, None, vec![w.patient.id], AuditOutcome::Failed) }).unwrap();
 
+        if backend == Backend::Postgres {
+            let appends = prepared.lock().unwrap().iter().filter(|sql| sql.contains("INSERT INTO audit_events")).count();
+            assert_eq!(appends, 1, "{:?}", prepared.lock().unwrap());
+        }
         let (total, all) = audit::list_audit_events(conn, &audit::AuditFilter::default(), 0, 10).unwrap();
         assert_eq!(total, 3);
         assert_eq!(all.iter().map(|e| e.occurred_at).collect::<Vec<_>>(), vec![at(10, 0), at(9, 0), at(8, 0)]);

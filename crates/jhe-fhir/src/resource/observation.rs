@@ -67,7 +67,6 @@ pub struct Observation {
 pub fn render_observation(
     observation: &jhe_domain::Observation,
     scope_code: &ScopeCode,
-    identifiers: &[jhe_domain::Identifier],
     patient_user_id: Option<UserId>,
 ) -> Observation {
     let coding = Coding {
@@ -96,7 +95,8 @@ pub fn render_observation(
             last_updated: Some(format_instant(observation.last_updated)),
             source: Some(JHE_SOURCE.to_owned()),
         }),
-        identifier: identifiers
+        identifier: observation
+            .identifiers
             .iter()
             .map(|i| Identifier::new(&i.system, &i.value))
             .collect(),

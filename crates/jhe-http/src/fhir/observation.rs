@@ -121,13 +121,8 @@ pub(crate) fn render(
         .scope_codes
         .get(&observation.scope_code_id)
         .ok_or_else(|| ApiError::Internal(format!("scope code {} missing", observation.scope_code_id)))?;
-    let identifiers = context
-        .identifiers
-        .get(&observation.id)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
     let user = context.patient_users.get(&observation.patient_id).copied();
-    Ok(render_observation(observation, code, identifiers, user))
+    Ok(render_observation(observation, code, user))
 }
 
 fn values<T: Copy>(criteria: &Criteria<T>) -> Vec<T> {
