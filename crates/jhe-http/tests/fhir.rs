@@ -203,6 +203,12 @@ backend_tests! {
         assert_eq!(b["entry"][0]["resource"]["identifier"].as_array().unwrap().len(), 2);
         let (_, b, _) = call!(app, get("/FHIR/R5/Patient?patient.organization=20003"));
         assert_eq!(b["total"], 2);
+        let (s, b, _) = call!(app, get("/FHIR/R5/Patient?patient.organization=20003&_count=1&_page=2"));
+        assert_eq!((s, ids_of(&b).len()), (200, 1), "the last page: {b}");
+        let (s, b, _) = call!(app, get("/FHIR/R5/Patient?patient.organization=20003&_count=1&_page=3"));
+        assert_eq!((s, diagnostics(&b)), (404, "Invalid page."), "past the last page: {b}");
+        let (s, b, _) = call!(app, get("/FHIR/R5/Patient?identifier=urn%3Aexample%3Anone%7Cnobody&_page=1"));
+        assert_eq!((s, b["total"].as_u64()), (200, Some(0)), "the first page of nothing: {b}");
         let (s, b, _) = call!(app, get("/FHIR/R5/Patient/40001"));
         assert_eq!((s, b["resourceType"].as_str(), b["id"].as_str()), (200, Some("Patient"), Some("40001")));
         assert_valid_fhir(&b);
@@ -257,8 +263,11 @@ backend_tests! {
         assert_eq!((b["total"].as_u64(), ids_of(&b).len(), next_of(&b)), (Some(5), 5, None), "{b}");
         let (_, b, _) = call!(app, get("/FHIR/R5/Observation?patient._has%3AGroup%3Amember%3A_id=30001&_count=2&_page=3"));
         assert_eq!((b["total"].as_u64(), ids_of(&b).len(), next_of(&b)), (Some(5), 1, None), "the last numbered page: {b}");
-        let (_, b, _) = call!(app, get("/FHIR/R5/Observation?patient._has%3AGroup%3Amember%3A_id=30001&_count=2&_page=9"));
-        assert_eq!((b["total"].as_u64(), ids_of(&b).len()), (Some(5), 0), "past the end, still counted: {b}");
+        // Past the last page: 404 `Invalid page.`, as in the reference; a count-only search ignores the page.
+        let (s, b, _) = call!(app, get("/FHIR/R5/Observation?patient._has%3AGroup%3Amember%3A_id=30001&_count=2&_page=4"));
+        assert_eq!((s, diagnostics(&b)), (404, "Invalid page."), "{b}");
+        let (s, b, _) = call!(app, get("/FHIR/R5/Observation?patient._has%3AGroup%3Amember%3A_id=30001&_summary=count&_page=4"));
+        assert_eq!((s, b["total"].as_u64()), (200, Some(5)), "{b}");
 
         // Naming what one may not read is refused (transcripts 72, 73).
         let (s, b, _) = call!(app, get("/FHIR/R5/Observation?patient=40003"));

@@ -11,7 +11,7 @@ use jhe_fhir::resource::{
     Bundle, BundleEntry, not_authorized_message, render_observation, render_observation_summary,
 };
 use jhe_fhir::search::{
-    Criteria, SearchMode, cursor_links, parse_observation_search, parse_query_string, self_link,
+    Criteria, SearchMode, Summary, cursor_links, parse_observation_search, parse_query_string, self_link,
 };
 use jhe_fhir::upload::{PipelineError, run_upload_pipeline};
 use jhe_store::facts::{FactsScope, load_facts};
@@ -175,6 +175,14 @@ pub(crate) async fn search(
             }
             let visibility = observation_visibility(&principal);
             let page = search_observations(conn, &visibility, &search)?;
+            // A numbered page past the last match is a 404 `Invalid page.`, as in the reference. (A count-only
+            // search has no pages.)
+            if search.summary != Summary::Count {
+                search
+                    .paging
+                    .check_total(page.total)
+                    .map_err(|e| search_outcome(&e))?;
+            }
             let context = observation_context(conn, &page.rows, &codes)?;
             let mut patients: Vec<PatientId> = page.rows.iter().map(|o| o.patient_id).collect();
             patients.sort_unstable();

@@ -10,7 +10,7 @@ use jhe_fhir::search::{Criteria, page_links, parse_patient_search, parse_query_s
 use jhe_store::audit;
 use jhe_store::fhir_search::{PatientRecord, search_patients, visible_patient};
 
-use super::observation::{audit_event, authorize_search_targets, search_error, search_mode};
+use super::observation::{audit_event, authorize_search_targets, search_error, search_mode, search_outcome};
 use super::{fhir_error, fhir_response, self_url};
 use crate::AppState;
 use crate::auth::Caller;
@@ -47,6 +47,11 @@ pub(crate) async fn search(
             let patients: Vec<PatientId> = search.patients.values().copied().collect();
             authorize_search_targets(conn, &principal, &patients, &studies, &organizations)?;
             let page = search_patients(conn, &visibility, &search)?;
+            // A numbered page past the last match is a 404 `Invalid page.`, as in the reference.
+            search
+                .paging
+                .check_total(page.total)
+                .map_err(|e| search_outcome(&e))?;
             let ids = page.rows.iter().map(|r| r.patient.id).collect();
             audit::append_audit_event(
                 conn,
