@@ -77,11 +77,22 @@ pub fn check_ready(pool: &jhe_store::DbPool, timeout: Duration) -> Result<(), No
     let mut conn = pool
         .get_timeout(timeout)
         .map_err(|e| NotReady::Unreachable(e.to_string()))?;
-    match jhe_store::has_pending_migrations(&mut conn) {
-        Ok(false) => Ok(()),
-        Ok(true) => Err(NotReady::MigrationsPending),
-        Err(e) => Err(NotReady::MigrationStateUnreadable(e.to_string())),
+    // The pool hands out a connection used a moment ago without testing it: test it here.
+    let outcome = match jhe_store::ping(&mut conn) {
+        Err(e) => Err(NotReady::Unreachable(e.to_string())),
+        Ok(()) => match jhe_store::has_pending_migrations(&mut conn) {
+            Ok(false) => Ok(()),
+            Ok(true) => Err(NotReady::MigrationsPending),
+            Err(e) => Err(NotReady::MigrationStateUnreadable(e.to_string())),
+        },
+    };
+    if matches!(
+        outcome,
+        Err(NotReady::Unreachable(_) | NotReady::MigrationStateUnreadable(_))
+    ) {
+        conn.doubt();
     }
+    outcome
 }
 
 /// `GET /health/ready`: 200 `{"status":"ready"}` when the database is reachable and migrated, else 503

@@ -71,7 +71,12 @@ impl AppState {
         let pool = self.pool.clone();
         web::block(move || {
             let mut conn = pool.get().map_err(jhe_store::StoreError::from)?;
-            f(&mut conn)
+            let result = f(&mut conn);
+            if result.is_err() {
+                // Perhaps a refusal, perhaps a broken connection: its next checkout tests it.
+                conn.doubt();
+            }
+            result
         })
         .await?
     }
@@ -140,4 +145,49 @@ pub fn app(
         })
         // Outermost, so that it also sees CORS preflights and times everything inside.
         .wrap(observability::RequestObserver)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use jhe_store::testing::{QueryCounter, TestDb};
+
+    use super::*;
+    use crate::error::ApiError;
+
+    #[actix_web::test]
+    async fn a_failed_database_call_has_its_connection_tested_at_the_next_checkout() {
+        let (db, _) = TestDb::migrated(jhe_store::Backend::Sqlite);
+        let options = jhe_store::PoolOptions {
+            max_size: 1,
+            trust_recent: Duration::from_secs(60),
+            ..jhe_store::PoolOptions::default()
+        };
+        let (_, pool) = jhe_store::open_pool(&db.url, &options).unwrap();
+        let counter = QueryCounter::install(&pool);
+        let mut config = HttpConfig::new("http://localhost:8000");
+        config.signing_key_pem = None;
+        let state = AppState::new(pool, config).unwrap();
+        let checks = || {
+            let n = counter
+                .statements()
+                .iter()
+                .filter(|s| s.as_str() == "SELECT 1")
+                .count();
+            counter.reset();
+            n
+        };
+        checks();
+
+        state.db(|_| Ok::<_, ApiError>(())).await.unwrap();
+        assert_eq!(checks(), 0, "a connection back from a good use is trusted");
+        let refused = state
+            .db(|_| Err::<(), _>(ApiError::NotFound("no such thing".into())))
+            .await;
+        assert!(refused.is_err());
+        assert_eq!(checks(), 0);
+        state.db(|_| Ok::<_, ApiError>(())).await.unwrap();
+        assert_eq!(checks(), 1, "after a failed call, the connection is tested");
+    }
 }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -155,27 +155,94 @@ fn redact_url(url: &str) -> String {
     }
 }
 
-/// Opens connections for the pool, always to the backend the URL named.
+/// A connection as the pool keeps it: the connection, and when it last went back to the pool after a use that
+/// ended well. It dereferences to [`DbConnection`], so a checked-out connection is used as one.
+pub struct PoolEntry {
+    conn: DbConnection,
+    returned_well: Option<Instant>,
+    doubted: bool,
+}
+
+impl fmt::Debug for PoolEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PoolEntry")
+            .field("returned_well", &self.returned_well)
+            .field("doubted", &self.doubted)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PoolEntry {
+    /// Says the work done on this connection failed: it may be broken (a database restart, a dropped socket), so
+    /// its next checkout tests it with a query whenever it comes back.
+    pub fn doubt(&mut self) {
+        self.doubted = true;
+    }
+}
+
+impl std::ops::Deref for PoolEntry {
+    type Target = DbConnection;
+
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for PoolEntry {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
+/// Opens connections for the pool, always to the backend the URL named, and tests them at checkout.
 #[derive(Debug)]
 pub struct ConnectionManager {
     target: DatabaseTarget,
+    trust_recent: Duration,
 }
 
 impl ManageConnection for ConnectionManager {
-    type Connection = DbConnection;
+    type Connection = PoolEntry;
     type Error = r2d2::Error;
 
-    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
-        self.target.connect()
+    fn connect(&self) -> Result<PoolEntry, r2d2::Error> {
+        Ok(PoolEntry {
+            conn: self.target.connect()?,
+            returned_well: None,
+            doubted: false,
+        })
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    /// `SELECT 1`, unless the connection came back from a use that went well within `trust_recent` (as HikariCP
+    /// does): the test then costs a round trip for nothing, on every request of a busy server.
+    fn is_valid(&self, entry: &mut PoolEntry) -> Result<(), r2d2::Error> {
+        if entry
+            .returned_well
+            .is_some_and(|at| at.elapsed() < self.trust_recent)
+        {
+            return Ok(());
+        }
+        entry
+            .conn
+            .batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        std::thread::panicking()
+    /// Called as a connection goes back to the pool: a panic drops it; otherwise it is kept, and trusted for a
+    /// moment unless its user doubted it.
+    fn has_broken(&self, entry: &mut PoolEntry) -> bool {
+        if std::thread::panicking() {
+            return true;
+        }
+        entry.returned_well = (!std::mem::take(&mut entry.doubted)).then(Instant::now);
+        false
     }
+}
+
+/// Whether the database answers on this connection: one round trip. The pool may hand out a recently used
+/// connection without testing it (see [`PoolOptions::trust_recent`]); a readiness check must not trust it.
+pub fn ping(conn: &mut DbConnection) -> StoreResult<()> {
+    conn.batch_execute("SELECT 1").map_err(StoreError::from)
 }
 
 /// The connection pool shared by request handlers.
@@ -183,11 +250,14 @@ pub type DbPool = r2d2::Pool<ConnectionManager>;
 /// A connection checked out of [`DbPool`].
 pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
 
-/// Pool sizing.
+/// Pool sizing and checkout testing.
 #[derive(Debug, Clone)]
 pub struct PoolOptions {
     pub max_size: u32,
     pub connection_timeout: Duration,
+    /// A connection that went back to the pool after a use that ended well this recently is handed out again
+    /// without a `SELECT 1`. Zero tests every checkout.
+    pub trust_recent: Duration,
 }
 
 impl Default for PoolOptions {
@@ -195,6 +265,7 @@ impl Default for PoolOptions {
         Self {
             max_size: 10,
             connection_timeout: Duration::from_secs(10),
+            trust_recent: Duration::from_millis(500),
         }
     }
 }
@@ -214,6 +285,7 @@ pub fn open_pool(url: &str, options: &PoolOptions) -> StoreResult<(DatabaseTarge
     }
     let manager = ConnectionManager {
         target: target.clone(),
+        trust_recent: options.trust_recent,
     };
     let pool = r2d2::Pool::builder()
         .max_size(options.max_size)

@@ -39,8 +39,8 @@ pub mod visibility;
 pub mod vocabulary;
 
 pub use connection::{
-    Backend, DatabaseTarget, DbBackend, DbConnection, DbPool, PoolOptions, PooledConnection, in_transaction,
-    open_pool,
+    Backend, DatabaseTarget, DbBackend, DbConnection, DbPool, PoolEntry, PoolOptions, PooledConnection,
+    in_transaction, open_pool, ping,
 };
 pub use error::{StoreError, StoreResult};
 pub use migrations::{applied_migrations, has_pending_migrations, revert_all_migrations, run_migrations};

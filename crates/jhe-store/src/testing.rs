@@ -99,6 +99,8 @@ impl TestDb {
     pub fn pool(&self) -> DbPool {
         let options = PoolOptions {
             max_size: 4,
+            // Every checkout runs its `SELECT 1`, so that tests counting statements do not depend on timing.
+            trust_recent: std::time::Duration::ZERO,
             ..PoolOptions::default()
         };
         open_pool(&self.url, &options)
@@ -126,8 +128,8 @@ impl Drop for TestDb {
 /// assert_eq!(counter.take(), expected);
 /// ```
 ///
-/// Every statement counts, including the pool's `SELECT 1` check at each checkout and transaction statements: what
-/// matters is that the number does not grow with the data.
+/// Every statement counts, including the pool's `SELECT 1` check at each checkout (a [`TestDb`] pool tests every
+/// checkout) and transaction statements: what matters is that the number does not grow with the data.
 #[derive(Debug, Clone, Default)]
 pub struct QueryCounter {
     statements: std::sync::Arc<std::sync::Mutex<Vec<String>>>,

@@ -480,7 +480,7 @@ backend_tests! {
 
     constraint_violations_are_typed_errors => |backend| {
         let (_db, pool) = TestDb::migrated(backend);
-        let conn = &mut pool.get().unwrap();
+        let conn: &mut DbConnection = &mut pool.get().unwrap();
         let w = world(conn);
         let dup = people::create_user(conn, &new_user("sam@example.org", UserType::Patient), at(9, 0)).unwrap_err();
         assert!(dup.is_duplicate_of("users_email_key"), "{dup:?}");

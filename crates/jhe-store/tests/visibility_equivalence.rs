@@ -344,7 +344,7 @@ backend_tests! {
             .run(&world(), |w| {
                 // Each case writes its world inside a transaction that is rolled back, so cases never meet.
                 let mut conn = pool.get().unwrap();
-                let _ = diesel::Connection::transaction::<(), diesel::result::Error, _>(&mut *conn, |conn| {
+                let _ = diesel::Connection::transaction::<(), diesel::result::Error, _>(&mut **conn, |conn| {
                     check_world(conn, &w);
                     Err(diesel::result::Error::RollbackTransaction)
                 });
