@@ -222,10 +222,7 @@ impl ManageConnection for ConnectionManager {
         {
             return Ok(());
         }
-        entry
-            .conn
-            .batch_execute("SELECT 1")
-            .map_err(r2d2::Error::QueryError)
+        select_one(&mut entry.conn).map_err(r2d2::Error::QueryError)
     }
 
     /// Called as a connection goes back to the pool: a panic drops it; otherwise it is kept, and trusted for a
@@ -242,7 +239,12 @@ impl ManageConnection for ConnectionManager {
 /// Whether the database answers on this connection: one round trip. The pool may hand out a recently used
 /// connection without testing it (see [`PoolOptions::trust_recent`]); a readiness check must not trust it.
 pub fn ping(conn: &mut DbConnection) -> StoreResult<()> {
-    conn.batch_execute("SELECT 1").map_err(StoreError::from)
+    select_one(conn).map_err(StoreError::from)
+}
+
+/// The liveness query of the checkout test and of [`ping`].
+fn select_one(conn: &mut DbConnection) -> QueryResult<()> {
+    conn.batch_execute("SELECT 1")
 }
 
 /// The connection pool shared by request handlers.
