@@ -531,6 +531,43 @@ backend_tests! {
         assert_eq!(lookups, 0, "the page's identifiers come with its rows: {:#?}", counter.statements());
     });
 
+    reads_and_searches_check_the_token_before_anything_else => |backend| actix_web::rt::System::new().block_on(async move {
+        // Patient search and read and Observation read resolve the token inside their one database call; a bad
+        // request from someone unauthenticated must still be a 401, never a 400 or 404 that answers it.
+        let t = TestApp::new(backend);
+        let app = t.service().await;
+        let mary = token_for(&app, "manager_mary@example.com").await;
+        let strict = |uri: &str| TestRequest::get().uri(uri).insert_header(("Prefer", "handling=strict"));
+        let unauthenticated = "Authentication credentials were not provided.";
+        for uri in ["/FHIR/R5/Patient?no-such-parameter=1", "/FHIR/R5/Observation?no-such-parameter=1"] {
+            let (s, b, h) = call!(app, strict(uri));
+            assert_eq!((s, diagnostics(&b)), (401, unauthenticated), "{uri}");
+            assert!(h.get(header::WWW_AUTHENTICATE).is_some(), "{uri}");
+            let (s, _, _) = call!(app, strict(uri).insert_header((header::AUTHORIZATION, "Bearer not-a-token")));
+            assert_eq!(s, 401, "{uri} with an unknown token");
+            let (s, _, _) = call!(app, strict(uri).insert_header(bearer(&mary)));
+            assert_eq!(s, 400, "{uri}: refused once the caller is known");
+        }
+        for (uri, missing) in [
+            ("/FHIR/R5/Patient/abc", "Patient/abc not found."),
+            ("/FHIR/R5/Observation/abc", "Observation/abc not found."),
+            ("/FHIR/R5/Patient/99999999", "Patient/99999999 not found."),
+            ("/FHIR/R5/Observation/99999999", "Observation/99999999 not found."),
+        ] {
+            let (s, b, _) = call!(app, TestRequest::get().uri(uri));
+            assert_eq!((s, diagnostics(&b)), (401, unauthenticated), "{uri}");
+            let (s, _, _) = call!(app, TestRequest::get().uri(uri).insert_header((header::AUTHORIZATION, "Bearer not-a-token")));
+            assert_eq!(s, 401, "{uri} with an unknown token");
+            let (s, b, _) = call!(app, TestRequest::get().uri(uri).insert_header(bearer(&mary)));
+            assert_eq!((s, diagnostics(&b)), (404, missing), "{uri}");
+        }
+        // And what a known caller may see still comes back.
+        let (s, b, _) = call!(app, TestRequest::get().uri("/FHIR/R5/Patient?_id=40001").insert_header(bearer(&mary)));
+        assert_eq!((s, ids_of(&b)), (200, vec!["40001".to_owned()]));
+        let (s, b, _) = call!(app, TestRequest::get().uri("/FHIR/R5/Observation/60003").insert_header(bearer(&mary)));
+        assert_eq!((s, b["id"].as_str()), (200, Some("60003")), "{b}");
+    });
+
     a_search_reads_the_vocabulary_once_and_the_subjects_accounts_in_one_query => |backend| actix_web::rt::System::new().block_on(async move {
         let t = TestApp::new(backend);
         let app = t.service().await;

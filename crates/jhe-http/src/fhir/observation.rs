@@ -228,10 +228,6 @@ pub(crate) async fn search(
     Ok(fhir_response(&req, StatusCode::OK, &bundle))
 }
 
-pub(crate) fn search_error(e: &jhe_fhir::SearchError) -> StyledError {
-    fhir_error(search_outcome(e))
-}
-
 /// A refused search parameter as the error a handler returns.
 pub(crate) fn search_outcome(e: &jhe_fhir::SearchError) -> ApiError {
     let outcome = serde_json::to_value(e.to_operation_outcome()).unwrap_or_default();
@@ -241,24 +237,27 @@ pub(crate) fn search_outcome(e: &jhe_fhir::SearchError) -> ApiError {
     }
 }
 
-/// `GET /FHIR/R5/Observation/{id}`: the same visibility as a search.
+/// `GET /FHIR/R5/Observation/{id}`: the same visibility as a search. The token is resolved in the handler's one
+/// database call.
 pub(crate) async fn read(
     req: HttpRequest,
-    caller: Caller,
+    token: BearerToken,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, StyledError> {
     let raw = path.into_inner();
     let not_found = || fhir_error(ApiError::NotFound(format!("Observation/{raw} not found.")));
-    let Ok(id) = raw.parse::<i64>().map(ObservationId) else {
-        return Err(not_found());
-    };
-    let principal = caller.principal.clone();
-    let visibility = observation_visibility(&principal);
+    let id = raw.parse::<i64>().map(ObservationId).ok();
     let codes = state.scope_codes.clone();
     let found = state
         .db(move |conn| {
-            let found = visible_observation(conn, &visibility, id)?;
+            let principal = token.resolve(conn)?.principal;
+            // An id that is not a number names no observation; it is answered after the token, as any other
+            // unknown id.
+            let Some(id) = id else {
+                return Ok(None);
+            };
+            let found = visible_observation(conn, &observation_visibility(&principal), id)?;
             let (patients, outcome) = match &found {
                 Some(o) => (vec![o.patient_id], AuditOutcome::Success),
                 None => (vec![], AuditOutcome::Denied),

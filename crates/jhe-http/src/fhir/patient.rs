@@ -10,10 +10,10 @@ use jhe_fhir::search::{Criteria, page_links, parse_patient_search, parse_query_s
 use jhe_store::audit;
 use jhe_store::fhir_search::{PatientRecord, search_patients, visible_patient};
 
-use super::observation::{audit_event, authorize_search_targets, search_error, search_mode, search_outcome};
+use super::observation::{audit_event, authorize_search_targets, search_mode, search_outcome};
 use super::{fhir_error, fhir_response, self_url};
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::BearerToken;
 use crate::error::{ApiError, StyledError};
 
 fn render(record: &PatientRecord) -> Result<serde_json::Value, ApiError> {
@@ -25,23 +25,25 @@ fn render(record: &PatientRecord) -> Result<serde_json::Value, ApiError> {
     .map_err(|e| ApiError::Internal(format!("cannot render patient {}: {e}", record.patient.id)))
 }
 
-/// `GET /FHIR/R5/Patient`.
+/// `GET /FHIR/R5/Patient`. The token is resolved in the handler's one database call (see [`BearerToken`]).
 pub(crate) async fn search(
     req: HttpRequest,
-    caller: Caller,
+    token: BearerToken,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, StyledError> {
     let params = parse_query_string(req.query_string());
-    let mut search = parse_patient_search(&params, search_mode(&req)).map_err(|e| search_error(&e))?;
-    let principal = caller.principal.clone();
-    if matches!(principal.actor, Actor::Patient { .. }) {
-        search.studies = Criteria::default();
-        search.organizations = Criteria::default();
-    }
-    let visibility = patient_visibility(&principal);
-    let paging = search.paging.clone();
-    let page = state
+    // Parsed before the database call, refused inside it after the token: an unauthenticated request is a 401
+    // whatever its parameters.
+    let parsed = parse_patient_search(&params, search_mode(&req)).map_err(|e| search_outcome(&e));
+    let (page, paging) = state
         .db(move |conn| {
+            let principal = token.resolve(conn)?.principal;
+            let mut search = parsed?;
+            if matches!(principal.actor, Actor::Patient { .. }) {
+                search.studies = Criteria::default();
+                search.organizations = Criteria::default();
+            }
+            let visibility = patient_visibility(&principal);
             let studies: Vec<StudyId> = search.studies.values().copied().collect();
             let organizations: Vec<OrganizationId> = search.organizations.values().copied().collect();
             let patients: Vec<PatientId> = search.patients.values().copied().collect();
@@ -65,7 +67,7 @@ pub(crate) async fn search(
                     None,
                 ),
             )?;
-            Ok::<_, ApiError>(page)
+            Ok::<_, ApiError>((page, search.paging))
         })
         .await
         .map_err(fhir_error)?;
@@ -97,23 +99,24 @@ pub(crate) async fn search(
     ))
 }
 
-/// `GET /FHIR/R5/Patient/{id}`.
+/// `GET /FHIR/R5/Patient/{id}`. The token is resolved in the handler's one database call.
 pub(crate) async fn read(
     req: HttpRequest,
-    caller: Caller,
+    token: BearerToken,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, StyledError> {
     let raw = path.into_inner();
     let not_found = || fhir_error(ApiError::NotFound(format!("Patient/{raw} not found.")));
-    let Ok(id) = raw.parse::<i64>().map(PatientId) else {
-        return Err(not_found());
-    };
-    let principal = caller.principal.clone();
-    let visibility = patient_visibility(&principal);
+    let id = raw.parse::<i64>().map(PatientId).ok();
     let found = state
         .db(move |conn| {
-            let found = visible_patient(conn, &visibility, id)?;
+            let principal = token.resolve(conn)?.principal;
+            // An id that is not a number names no patient; it is answered after the token, as any other unknown id.
+            let Some(id) = id else {
+                return Ok(None);
+            };
+            let found = visible_patient(conn, &patient_visibility(&principal), id)?;
             let outcome = if found.is_some() {
                 AuditOutcome::Success
             } else {
