@@ -236,6 +236,9 @@ struct Result {
     /// CPU time per search in the throughput phase (ms): this process (server and load generator) and the
     /// PostgreSQL backends; `None` where /proc cannot tell.
     cpu_per_search: Option<(f64, Option<f64>)>,
+    /// The page query alone, run through the store by as many threads as there are search clients: queries per
+    /// second and the PostgreSQL CPU per query (ms). What the database costs before anything else a search does.
+    page_query_alone: Option<(f64, Option<f64>)>,
 }
 
 /// Seconds of CPU (user and system) used so far by this process, and by the PostgreSQL backends connected to
@@ -408,6 +411,8 @@ fn run(backend: Backend, size: u64) -> Result {
 
     actix_web::rt::System::new().block_on(handle.stop(true));
     server.join().unwrap().unwrap();
+    let page_query_alone =
+        (backend == Backend::Postgres).then(|| page_query_alone(&db, &token, database.as_deref()));
     Result {
         backend,
         size,
@@ -421,7 +426,61 @@ fn run(backend: Backend, size: u64) -> Result {
         loaded_p50: percentile(&loaded, 0.50),
         loaded_p99: percentile(&loaded, 0.99),
         cpu_per_search,
+        page_query_alone,
     }
+}
+
+/// The floor under the search figures: the page query of `Observation?patient=X&_count=100` (consent filter
+/// included) run directly through the store for 5 seconds by as many threads as the throughput phase has clients,
+/// each on its own connection. No HTTP, no token, no authorization check, no rendering, no audit event. Returns
+/// queries per second and the PostgreSQL CPU per query (ms), when /proc can tell.
+fn page_query_alone(db: &TestDb, token: &str, database: Option<&str>) -> (f64, Option<f64>) {
+    let options = jhe_store::PoolOptions {
+        max_size: SEARCH_CLIENTS as u32,
+        ..jhe_store::PoolOptions::default()
+    };
+    let (_, pool) = jhe_store::open_pool(&db.url, &options).unwrap();
+    let principal = {
+        let mut conn = pool.get().unwrap();
+        jhe_http::auth::resolve_token(&mut conn, token, Utc::now())
+            .unwrap()
+            .expect("the bench token resolves")
+            .principal
+    };
+    let visibility = jhe_consent::observation_visibility(&principal);
+    let cpu_before = cpu_seconds(database);
+    let started = Instant::now();
+    let threads: Vec<_> = (0..SEARCH_CLIENTS)
+        .map(|w| {
+            let pool = pool.clone();
+            std::thread::spawn(move || {
+                let mut conn = pool.get().unwrap();
+                let mut queries = 0_u64;
+                let mut i = w;
+                while started.elapsed() < Duration::from_secs(5) {
+                    let patient = FIRST_PATIENT + (i * 104_729) % PATIENTS;
+                    let params = vec![
+                        ("patient".to_owned(), patient.to_string()),
+                        ("_count".to_owned(), "100".to_owned()),
+                    ];
+                    let search =
+                        jhe_fhir::search::parse_observation_search(&params, Default::default()).unwrap();
+                    let page =
+                        jhe_store::fhir_search::search_observations(&mut conn, &visibility, &search).unwrap();
+                    assert!(!page.rows.is_empty());
+                    queries += 1;
+                    i += SEARCH_CLIENTS;
+                }
+                queries
+            })
+        })
+        .collect();
+    let queries: u64 = threads.into_iter().map(|t| t.join().unwrap()).sum();
+    let rate = queries as f64 / started.elapsed().as_secs_f64();
+    let database_ms = cpu_before
+        .zip(cpu_seconds(database))
+        .and_then(|((_, db0), (_, db1))| database.map(|_| (db1 - db0) * 1000.0 / queries as f64));
+    (rate, database_ms)
 }
 
 fn main() {
@@ -454,7 +513,7 @@ fn main() {
             eprintln!("fhir_load: {backend}, {size} observations…");
             let r = run(backend, size);
             eprintln!(
-                "fhir_load: {backend} {size}: ingest {:.0} obs/s; page 1 p50 {:.2} ms p99 {:.2} ms; deep page {} p50 {:.2} ms p99 {:.2} ms; {:.0} searches/s (p50 {:.2} ms, p99 {:.2} ms); CPU per search, server / database: {} ms",
+                "fhir_load: {backend} {size}: ingest {:.0} obs/s; page 1 p50 {:.2} ms p99 {:.2} ms; deep page {} p50 {:.2} ms p99 {:.2} ms; {:.0} searches/s (p50 {:.2} ms, p99 {:.2} ms); CPU per search, server / database: {} ms; page query alone: {}",
                 r.ingest_per_sec,
                 r.first_p50,
                 r.first_p99,
@@ -464,7 +523,8 @@ fn main() {
                 r.searches_per_sec,
                 r.loaded_p50,
                 r.loaded_p99,
-                cpu_text(r.cpu_per_search)
+                cpu_text(r.cpu_per_search),
+                alone_text(r.page_query_alone)
             );
             results.push(r);
         }
@@ -481,14 +541,24 @@ fn cpu_text(cpu: Option<(f64, Option<f64>)>) -> String {
     }
 }
 
+/// "2480 / 0.36" (page queries per second / PostgreSQL CPU per query in ms), or "–" where not measured (SQLite, whose
+/// queries run in the server's own process).
+fn alone_text(alone: Option<(f64, Option<f64>)>) -> String {
+    match alone {
+        Some((rate, Some(database))) => format!("{rate:.0} / {database:.2}"),
+        Some((rate, None)) => format!("{rate:.0} / n/a"),
+        None => "–".into(),
+    }
+}
+
 fn write_report(results: &[Result]) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/performance.md");
     let mut table = String::from(
-        "| backend | observations | bundle ingest, 4 clients (obs/s) | page 1, 1 client: p50 / p99 (ms) | deepest page | deep page, 1 client: p50 / p99 (ms) | searches/s, 16 clients | under that load: p50 / p99 (ms) | CPU per search: server / database (ms) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| backend | observations | bundle ingest, 4 clients (obs/s) | page 1, 1 client: p50 / p99 (ms) | deepest page | deep page, 1 client: p50 / p99 (ms) | searches/s, 16 clients | under that load: p50 / p99 (ms) | CPU per search: server / database (ms) | page query alone, 16 threads: queries/s / database CPU per query (ms) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for r in results {
         table.push_str(&format!(
-            "| {} | {} | {:.0} | {:.2} / {:.2} | {} | {:.2} / {:.2} | {:.0} | {:.2} / {:.2} | {} |\n",
+            "| {} | {} | {:.0} | {:.2} / {:.2} | {} | {:.2} / {:.2} | {:.0} | {:.2} / {:.2} | {} | {} |\n",
             r.backend,
             r.size,
             r.ingest_per_sec,
@@ -500,7 +570,8 @@ fn write_report(results: &[Result]) {
             r.searches_per_sec,
             r.loaded_p50,
             r.loaded_p99,
-            cpu_text(r.cpu_per_search)
+            cpu_text(r.cpu_per_search),
+            alone_text(r.page_query_alone)
         ));
     }
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
