@@ -440,14 +440,16 @@ fn accounts_of(conn: &mut DbConnection, mut patients: Vec<i64>) -> StoreResult<H
         .collect())
 }
 
-/// Loads the [`ObservationContext`] of a search page or of observations read on their own: one query for the
-/// subjects' accounts, scope codes from memory as a rule. (Selecting the accounts as a per-row subselect of the page
-/// query saved a round trip but cost PostgreSQL more CPU; the identifiers are a column of the row since reading them
-/// from their own table cost a search more than the page itself.)
+/// Loads the [`ObservationContext`] of a search page or of observations read on their own: scope codes from memory
+/// as a rule, and the subjects' accounts in one query, none when `known` (patients the request has already read,
+/// e.g. the one a `?patient=` search checked) covers them all. (Selecting the accounts as a per-row subselect of
+/// the page query saved a round trip but cost PostgreSQL more CPU; the identifiers are a column of the row since
+/// reading them from their own table cost a search more than the page itself.)
 pub fn observation_context(
     conn: &mut DbConnection,
     rows: &[Observation],
     codes_cache: &ScopeCodeCache,
+    known: &[VisiblePatient],
 ) -> StoreResult<ObservationContext> {
     let mut codes: Vec<i64> = rows.iter().map(|o| o.scope_code_id.get()).collect();
     codes.sort_unstable();
@@ -457,7 +459,16 @@ pub fn observation_context(
         return Ok(context);
     }
     context.scope_codes = codes_cache.get_many(conn, &codes)?;
-    context.patient_users = accounts_of(conn, rows.iter().map(|o| o.patient_id.get()).collect())?;
+    let unknown: Vec<i64> = rows
+        .iter()
+        .map(|o| o.patient_id)
+        .filter(|p| !known.iter().any(|k| k.id == *p))
+        .map(PatientId::get)
+        .collect();
+    context.patient_users = accounts_of(conn, unknown)?;
+    context
+        .patient_users
+        .extend(known.iter().filter_map(|k| Some((k.id, k.user_id?))));
     Ok(context)
 }
 
@@ -661,17 +672,28 @@ pub fn visible_patient(
     })
 }
 
-/// Whether a patient is in a visibility set: one query, for authorizing a search filter.
-pub fn is_patient_visible(
+/// A patient found in a visibility set, with their login account when they have one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VisiblePatient {
+    pub id: PatientId,
+    pub user_id: Option<UserId>,
+}
+
+/// The patient, if they are in a visibility set: one query, for authorizing a search filter. The account comes with
+/// it, so that rendering that patient's observations needs no query of its own (see [`observation_context`]).
+pub fn find_visible_patient(
     conn: &mut DbConnection,
     visibility: &PatientVisibility,
     id: PatientId,
-) -> StoreResult<bool> {
+) -> StoreResult<Option<VisiblePatient>> {
     Ok(patients::table
         .filter(patients::id.eq(id.get()))
         .filter(patient_condition_for(visibility, Some(id.get())))
-        .select(patients::id)
-        .first::<i64>(conn)
+        .select((patients::id, patients::user_id))
+        .first::<(i64, Option<i64>)>(conn)
         .optional()?
-        .is_some())
+        .map(|(id, user)| VisiblePatient {
+            id: PatientId(id),
+            user_id: user.map(UserId),
+        }))
 }

@@ -16,7 +16,8 @@ use jhe_fhir::search::{
 use jhe_fhir::upload::{PipelineError, run_upload_pipeline};
 use jhe_store::facts::{FactsScope, load_facts};
 use jhe_store::fhir_search::{
-    ObservationContext, ScopeCodeCache, observation_context, search_observations, visible_observation,
+    ObservationContext, ScopeCodeCache, VisiblePatient, find_visible_patient, observation_context,
+    search_observations, visible_observation,
 };
 use jhe_store::{DbConnection, audit, in_transaction, observations};
 
@@ -71,23 +72,27 @@ pub(crate) fn authorize_search_targets(
     patients: &[PatientId],
     studies: &[StudyId],
     organizations: &[OrganizationId],
-) -> Result<(), ApiError> {
+) -> Result<Vec<VisiblePatient>, ApiError> {
     if patients.is_empty() && studies.is_empty() && organizations.is_empty() {
-        return Ok(());
+        return Ok(vec![]);
     }
     if studies.is_empty() && organizations.is_empty() {
         // The common case (`?patient=N`): reading a patient is being in the caller's patient visibility, which
-        // the database answers in one query per patient.
+        // the database answers in one query per patient, with the patient's account for rendering.
         let visibility = jhe_consent::patient_visibility(principal);
+        let mut checked = Vec::with_capacity(patients.len());
         for &patient in patients {
-            if !jhe_store::fhir_search::is_patient_visible(conn, &visibility, patient)? {
-                return Err(ApiError::Forbidden(not_authorized_message(
-                    "Patient",
-                    patient.get(),
-                )));
+            match find_visible_patient(conn, &visibility, patient)? {
+                Some(found) => checked.push(found),
+                None => {
+                    return Err(ApiError::Forbidden(not_authorized_message(
+                        "Patient",
+                        patient.get(),
+                    )));
+                }
             }
         }
-        return Ok(());
+        return Ok(checked);
     }
     let facts = load_facts(
         conn,
@@ -110,7 +115,7 @@ pub(crate) fn authorize_search_targets(
         jhe_consent::authorize(principal, &Action::ReadOrganization { organization }, &facts)
             .map_err(|_| refuse("Organization", organization.get()))?;
     }
-    Ok(())
+    Ok(vec![])
 }
 
 pub(crate) fn render(
@@ -152,27 +157,30 @@ pub(crate) async fn search(
                 search.studies = Criteria::default();
                 search.organizations = Criteria::default();
             }
-            if let Err(e) = authorize_search_targets(
+            let checked = match authorize_search_targets(
                 conn,
                 &principal,
                 &values(&search.patients),
                 &values(&search.studies),
                 &values(&search.organizations),
             ) {
-                audit::append_audit_event(
-                    conn,
-                    &audit_event(
-                        &principal,
-                        "observation.search",
-                        "Observation",
-                        None,
-                        values(&search.patients),
-                        AuditOutcome::Denied,
-                        Some(e.to_string()),
-                    ),
-                )?;
-                return Err(e);
-            }
+                Ok(checked) => checked,
+                Err(e) => {
+                    audit::append_audit_event(
+                        conn,
+                        &audit_event(
+                            &principal,
+                            "observation.search",
+                            "Observation",
+                            None,
+                            values(&search.patients),
+                            AuditOutcome::Denied,
+                            Some(e.to_string()),
+                        ),
+                    )?;
+                    return Err(e);
+                }
+            };
             let visibility = observation_visibility(&principal);
             let page = search_observations(conn, &visibility, &search)?;
             // A numbered page past the last match is a 404 `Invalid page.`, as in the reference. (A count-only
@@ -183,7 +191,8 @@ pub(crate) async fn search(
                     .check_total(page.total)
                     .map_err(|e| search_outcome(&e))?;
             }
-            let context = observation_context(conn, &page.rows, &codes)?;
+            // The patients the check read come with their accounts: a `?patient=` page needs no query for them.
+            let context = observation_context(conn, &page.rows, &codes, &checked)?;
             let mut patients: Vec<PatientId> = page.rows.iter().map(|o| o.patient_id).collect();
             patients.sort_unstable();
             patients.dedup();
@@ -276,7 +285,7 @@ pub(crate) async fn read(
             )?;
             Ok::<_, ApiError>(match found {
                 Some(o) => {
-                    let context = observation_context(conn, std::slice::from_ref(&o), &codes)?;
+                    let context = observation_context(conn, std::slice::from_ref(&o), &codes, &[])?;
                     Some(render(&o, &context)?)
                 }
                 None => None,
@@ -295,7 +304,7 @@ pub(crate) fn created_body(
     stored: &Observation,
     codes: &ScopeCodeCache,
 ) -> Result<serde_json::Value, ApiError> {
-    let context = observation_context(conn, std::slice::from_ref(stored), codes)?;
+    let context = observation_context(conn, std::slice::from_ref(stored), codes, &[])?;
     // A patient gets the reference's short answer; a practitioner the whole resource.
     if matches!(principal.actor, Actor::Patient { .. }) {
         let code = context
