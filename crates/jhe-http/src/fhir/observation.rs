@@ -157,6 +157,18 @@ pub(crate) async fn search(
                 search.studies = Criteria::default();
                 search.organizations = Criteria::default();
             }
+            // The search's audit event, refused or answered.
+            let event = |patients, outcome, detail| {
+                audit_event(
+                    &principal,
+                    "observation.search",
+                    "Observation",
+                    None,
+                    patients,
+                    outcome,
+                    detail,
+                )
+            };
             let checked = match authorize_search_targets(
                 conn,
                 &principal,
@@ -166,18 +178,12 @@ pub(crate) async fn search(
             ) {
                 Ok(checked) => checked,
                 Err(e) => {
-                    audit::append_audit_event(
-                        conn,
-                        &audit_event(
-                            &principal,
-                            "observation.search",
-                            "Observation",
-                            None,
-                            values(&search.patients),
-                            AuditOutcome::Denied,
-                            Some(e.to_string()),
-                        ),
-                    )?;
+                    let refused = event(
+                        values(&search.patients),
+                        AuditOutcome::Denied,
+                        Some(e.to_string()),
+                    );
+                    audit::append_audit_event(conn, &refused)?;
                     return Err(e);
                 }
             };
@@ -196,18 +202,7 @@ pub(crate) async fn search(
             let mut patients: Vec<PatientId> = page.rows.iter().map(|o| o.patient_id).collect();
             patients.sort_unstable();
             patients.dedup();
-            audit::append_audit_event(
-                conn,
-                &audit_event(
-                    &principal,
-                    "observation.search",
-                    "Observation",
-                    None,
-                    patients,
-                    AuditOutcome::Success,
-                    None,
-                ),
-            )?;
+            audit::append_audit_event(conn, &event(patients, AuditOutcome::Success, None))?;
             Ok::<_, ApiError>((page, context))
         })
         .await
