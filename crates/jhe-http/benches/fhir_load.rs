@@ -373,6 +373,11 @@ fn run(backend: Backend, size: u64) -> Result {
             .unwrap_or_default()
             .to_owned()
     });
+    // A marker for attaching a profiler to this phase alone (it lasts 10 seconds).
+    eprintln!(
+        "fhir_load: {backend} {size}: throughput phase (pid {})…",
+        std::process::id()
+    );
     let cpu_before = cpu_seconds(database.as_deref());
     let started = Instant::now();
     let searchers: Vec<_> = (0..SEARCH_CLIENTS)

@@ -9,6 +9,7 @@ use actix_web::http::header;
 use actix_web::test::{self, TestRequest};
 use base64::Engine;
 use common::*;
+use jhe_domain::{AuditOutcome, PatientId};
 use jhe_store::backend_tests;
 use serde_json::{Value, json};
 
@@ -623,5 +624,63 @@ backend_tests! {
             assert_eq!(entry["resource"]["subject"]["identifier"]["value"], "10006", "{entry}");
         }
         assert_eq!(account_lookups(&counter.statements()), 1, "{:#?}", counter.statements());
+    });
+
+    every_search_page_is_recorded_with_the_patients_it_showed => |backend| actix_web::rt::System::new().block_on(async move {
+        let t = TestApp::new(backend);
+        let app = t.service().await;
+        let mary = token_for(&app, "manager_mary@example.com").await;
+        // The search events, newest first.
+        let searches = || jhe_store::audit::list_audit_events(
+            &mut t.state.pool.get().unwrap(), &jhe_store::audit::AuditFilter::default(), 0, 1000,
+        )
+        .unwrap()
+        .1
+        .into_iter()
+        .filter(|e| e.action == "observation.search")
+        .collect::<Vec<_>>();
+        let before = searches().len();
+
+        // A study's observations one per page, through the next links: each page read is one event naming exactly
+        // the patients of the rows it showed (not the row read ahead to know whether a next page exists).
+        let mut uri = "/FHIR/R5/Observation?patient._has%3AGroup%3Amember%3A_id=30001&_count=1".to_owned();
+        let mut pages = 0;
+        let mut all_subjects = std::collections::BTreeSet::new();
+        loop {
+            let (s, page, _) = call!(app, TestRequest::get().uri(&uri).insert_header(bearer(&mary)));
+            assert_eq!(s, 200, "{page}");
+            pages += 1;
+            let shown: Vec<i64> = page["entry"].as_array().unwrap().iter()
+                .map(|e| e["resource"]["subject"]["reference"].as_str().unwrap()["Patient/".len()..].parse().unwrap())
+                .collect();
+            assert_eq!(shown.len(), 1, "{page}");
+            all_subjects.extend(shown.iter().copied());
+            let events = searches();
+            assert_eq!(events.len(), before + pages, "one event per page");
+            let newest = &events[0];
+            assert_eq!(newest.outcome, AuditOutcome::Success, "{newest:?}");
+            assert!(newest.actor_user_id.is_some(), "{newest:?}");
+            let named: Vec<i64> = newest.patient_ids.iter().map(|p| p.get()).collect();
+            assert_eq!(named, shown, "page {pages}: {newest:?}");
+            let next = page["link"].as_array().unwrap().iter()
+                .find(|l| l["relation"] == "next")
+                .map(|l| l["url"].as_str().unwrap().to_owned());
+            match next {
+                Some(url) => uri = url[url.find("/FHIR").unwrap()..].to_owned(),
+                None => break,
+            }
+        }
+        assert!(all_subjects.len() > 1, "the walk crossed patients, so a read-ahead row could have been named");
+
+        // A numbered page past the last match is a 404 that no event records as answered.
+        let (s, b, _) = call!(app, TestRequest::get().uri("/FHIR/R5/Observation?patient=40001&_page=99").insert_header(bearer(&mary)));
+        assert_eq!((s, diagnostics(&b)), (404, "Invalid page."), "{b}");
+        assert_eq!(searches().len(), before + pages);
+        // A numbered page that exists is recorded like any other.
+        let (s, b, _) = call!(app, TestRequest::get().uri("/FHIR/R5/Observation?patient=40001&_count=1&_page=2").insert_header(bearer(&mary)));
+        assert_eq!((s, b["entry"].as_array().map(Vec::len)), (200, Some(1)), "{b}");
+        let events = searches();
+        assert_eq!(events.len(), before + pages + 1);
+        assert_eq!(events[0].patient_ids, vec![PatientId(40001)], "{:?}", events[0]);
     });
 }
