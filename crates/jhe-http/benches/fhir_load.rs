@@ -3,7 +3,9 @@
 //! 1,000 patients. Writes its results to docs/performance.md.
 //!
 //! Run: `cargo bench -p jhe-http --bench fhir_load` (add `JHE_TEST_POSTGRES_URL=postgres://…` for PostgreSQL;
-//! `JHE_BENCH_SIZES=100000` to run only the smaller size, `JHE_BENCH_BACKENDS=postgres` for one backend).
+//! `JHE_BENCH_SIZES=100000` to run only the smaller size, `JHE_BENCH_BACKENDS=postgres` for one backend,
+//! `JHE_BENCH_POOL_SIZE=N` for a server pool other than `jhe-server`'s default). Each throughput phase is announced
+//! on stderr with the process id, for attaching a profiler to it alone.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark that cannot set itself up should stop loudly
 
@@ -278,8 +280,16 @@ fn run(backend: Backend, size: u64) -> Result {
     let port = listener.local_addr().unwrap().port();
     let mut config = HttpConfig::new(format!("http://127.0.0.1:{port}"));
     config.signing_key_pem = None;
-    // The server's own pool, sized as `jhe-server` sizes it by default (the test pool is smaller).
-    let (_, server_pool) = jhe_store::open_pool(&db.url, &jhe_store::PoolOptions::default()).unwrap();
+    // The server's own pool, sized as `jhe-server` sizes it by default (the test pool is smaller), unless
+    // JHE_BENCH_POOL_SIZE says otherwise.
+    let mut pool_options = jhe_store::PoolOptions::default();
+    if let Some(size) = std::env::var("JHE_BENCH_POOL_SIZE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        pool_options.max_size = size;
+    }
+    let (_, server_pool) = jhe_store::open_pool(&db.url, &pool_options).unwrap();
     let state = AppState::new(server_pool, config).unwrap();
     let (tx, rx) = mpsc::channel();
     let server = std::thread::spawn(move || {

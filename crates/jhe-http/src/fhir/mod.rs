@@ -28,6 +28,17 @@ pub(crate) fn fhir_error(error: ApiError) -> StyledError {
 /// Answers with a FHIR resource, as `application/fhir+json` when the client asks for it and `application/json`
 /// otherwise (the reference's default).
 pub(crate) fn fhir_response(req: &HttpRequest, status: StatusCode, body: &impl Serialize) -> HttpResponse {
+    fhir_response_sized(req, status, body, 1024)
+}
+
+/// [`fhir_response`] for a body of about `expected_len` bytes: serialized into one buffer of that size, not one
+/// that doubles its way up (a search page of a hundred observations is over 100 KB).
+pub(crate) fn fhir_response_sized(
+    req: &HttpRequest,
+    status: StatusCode,
+    body: &impl Serialize,
+    expected_len: usize,
+) -> HttpResponse {
     let wants_fhir = req
         .headers()
         .get(header::ACCEPT)
@@ -38,8 +49,9 @@ pub(crate) fn fhir_response(req: &HttpRequest, status: StatusCode, body: &impl S
     } else {
         "application/json"
     };
-    match serde_json::to_vec(body) {
-        Ok(bytes) => HttpResponse::build(status).content_type(content_type).body(bytes),
+    let mut bytes = Vec::with_capacity(expected_len);
+    match serde_json::to_writer(&mut bytes, body) {
+        Ok(()) => HttpResponse::build(status).content_type(content_type).body(bytes),
         Err(e) => fhir_error(ApiError::Internal(format!(
             "cannot serialize a FHIR resource: {e}"
         )))
