@@ -65,7 +65,7 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for PgAppend<'_> {
     }
 }
 
-/// Appends an event and the patients it touched.
+/// Appends an event and the patients it touched (each named once, whatever the order and repeats of `patient_ids`).
 pub fn append_audit_event(conn: &mut DbConnection, event: &NewAuditEvent) -> StoreResult<AuditEventId> {
     let mut patients: Vec<i64> = event.patient_ids.iter().map(|p| p.get()).collect();
     patients.sort_unstable();

@@ -144,9 +144,7 @@ pub(crate) async fn submit(
             let conn = checks.conn();
             let stored = in_transaction(conn, |conn| {
                 let stored = observations::insert_observations(conn, &new, Utc::now())?;
-                let mut patients: Vec<PatientId> = stored.iter().map(|o| o.patient_id).collect();
-                patients.sort_unstable();
-                patients.dedup();
+                let patients: Vec<PatientId> = stored.iter().map(|o| o.patient_id).collect();
                 audit::append_audit_event(
                     conn,
                     &audit_event(
