@@ -308,6 +308,36 @@ backend_tests! {
         assert!(response.headers().get(header::WWW_AUTHENTICATE).unwrap().to_str().unwrap().starts_with("Basic"));
     });
 
+    token_requests_arriving_together_are_all_answered => |backend| actix_web::rt::System::new().block_on(async move {
+        // Each grant reads (the client) and then writes (the token) in one transaction. On SQLite such a
+        // transaction used to be refused with "database is locked" when another wrote first; now writers queue.
+        use futures_util::future::join4;
+        let t = TestApp::new(backend);
+        {
+            use jhe_domain::*;
+            let mut conn = t.state.pool.get().unwrap();
+            let client = jhe_store::clients::create_client(&mut conn, &NewOAuthClient {
+                id: None, client_id: "notebook-key".into(), client_secret_hash: Some(jhe_oauth::hash_client_secret("s3cret-value-for-tests")),
+                client_type: ClientType::Confidential, grant_type: GrantType::ClientCredentials, redirect_uris: vec![],
+                post_logout_redirect_uris: vec![], allowed_origins: vec![], skip_authorization: true, name: "notebook".into(), owner_user_id: Some(UserId(10002)),
+            }, chrono::Utc::now()).unwrap();
+            jhe_store::clients::set_practitioner_client(&mut conn, &PractitionerClient { client_id: client.id, practitioner_id: PractitionerId(80002), label: "notebook".into() }).unwrap();
+        }
+        let app = t.service().await;
+        let form = [("grant_type", "client_credentials"), ("client_id", "notebook-key"), ("client_secret", "s3cret-value-for-tests")];
+        let four = || join4(token_post(&app, &form), token_post(&app, &form), token_post(&app, &form), token_post(&app, &form));
+        for round in 0..5 {
+            let (a, b, c, d) = join4(four(), four(), four(), four()).await;
+            let answers = [a, b, c, d].into_iter().flat_map(|(w, x, y, z)| [w, x, y, z]);
+            let mut tokens = std::collections::HashSet::new();
+            for (status, body, _) in answers {
+                assert_eq!(status, 200, "round {round}: {body}");
+                assert!(tokens.insert(body["access_token"].as_str().unwrap().to_owned()), "round {round}: a token issued twice");
+            }
+            assert_eq!(tokens.len(), 16);
+        }
+    });
+
     failed_logins_are_throttled_per_account_and_audited => |backend| actix_web::rt::System::new().block_on(async move {
         let t = TestApp::new(backend);
         let app = t.service().await;

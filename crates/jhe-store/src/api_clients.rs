@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use jhe_domain::*;
 
-use crate::connection::DbConnection;
+use crate::connection::{DbConnection, write_transaction};
 use crate::error::{StoreError, StoreResult};
 use crate::rows::*;
 use crate::schema::{oauth_clients, practitioner_clients};
@@ -33,7 +33,7 @@ pub fn create_api_client(
     label: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<ApiClient> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let client = crate::clients::create_client(conn, new, now)?;
         crate::clients::set_practitioner_client(
             conn,
@@ -99,7 +99,7 @@ pub fn set_api_client_label(
     label: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<ApiClient> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let n = diesel::update(
             practitioner_clients::table
                 .filter(practitioner_clients::client_id.eq(id.get()))
@@ -123,7 +123,7 @@ pub fn delete_api_client(
     practitioner: PractitionerId,
     id: ClientId,
 ) -> StoreResult<()> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         get_api_client(conn, practitioner, id)?;
         crate::clients::delete_client(conn, id)
     })

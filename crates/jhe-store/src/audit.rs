@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use jhe_domain::*;
 
-use crate::connection::DbConnection;
+use crate::connection::{DbConnection, write_transaction};
 use crate::error::StoreResult;
 use crate::rows::*;
 use crate::schema::{audit_event_patients, audit_events};
@@ -83,7 +83,7 @@ pub fn append_audit_event(conn: &mut DbConnection, event: &NewAuditEvent) -> Sto
         .get_result(pg)?;
         return Ok(AuditEventId(id));
     }
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let id: i64 = diesel::insert_into(audit_events::table)
             .values((
                 audit_events::occurred_at.eq(to_db_time(event.occurred_at)),

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use jhe_domain::*;
 
-use crate::connection::DbConnection;
+use crate::connection::{DbConnection, write_transaction};
 use crate::error::{StoreError, StoreResult};
 use crate::rows::{from_db_time, to_db_time};
 use crate::schema::{
@@ -374,7 +374,7 @@ pub fn add_signing_key(
     encrypted: bool,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         diesel::update(signing_keys::table.filter(signing_keys::retired_at.is_null()))
             .set(signing_keys::retired_at.eq(to_db_time(now)))
             .execute(conn)?;

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use jhe_domain::*;
 
-use crate::connection::DbConnection;
+use crate::connection::{DbConnection, write_transaction};
 use crate::error::{StoreError, StoreResult};
 use crate::rows::*;
 use crate::schema::{
@@ -236,7 +236,7 @@ pub fn update_patient_app(
     changes: &PatientAppChanges,
     now: DateTime<Utc>,
 ) -> StoreResult<ClientSummary> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let current = get_patient_app(conn, id)?;
         diesel::update(oauth_clients::table.find(id.get()))
             .set((

@@ -299,6 +299,9 @@ pub fn open_pool(url: &str, options: &PoolOptions) -> StoreResult<(DatabaseTarge
 
 /// Runs `f` in a database transaction: committed when it returns `Ok`, rolled back when it returns `Err`. Lets
 /// callers above the store (which do not depend on diesel) compose repository functions atomically.
+///
+/// The transaction is expected to write. On SQLite it takes the write lock at its start and waits its turn behind
+/// this process's other writers (see [`write_transaction`]); inside another transaction it is a savepoint.
 pub fn in_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -313,11 +316,93 @@ where
             Failure::Database(err)
         }
     }
-    conn.transaction::<T, Failure<E>, _>(|conn| f(conn).map_err(Failure::Caller))
-        .map_err(|failure| match failure {
+    write_transaction::<T, Failure<E>, _>(conn, |conn| f(conn).map_err(Failure::Caller)).map_err(|failure| {
+        match failure {
             Failure::Caller(e) => e,
             Failure::Database(e) => E::from(StoreError::from(e)),
-        })
+        }
+    })
+}
+
+/// SQLite admits one writer at a time to a database file. A transaction that has read and then asks to write while
+/// another holds the lock is refused at once ("database is locked"; waiting could not help it, since its snapshot
+/// is already stale), and one that is turned away at its first write waits in SQLite's busy handler, which sleeps
+/// 1, 2, 5, 10, 15… ms between tries however soon the lock is free. So this process's SQLite writers queue here
+/// instead, and each takes the write lock as it begins (`BEGIN IMMEDIATE`): a writer waits only as long as the
+/// writers ahead of it take, and a transaction never fails because another wrote first. Writers in other processes
+/// (a command-line tool run beside the server) still meet the busy timeout.
+///
+/// One gate for the whole process, not one per database file: a server has one database, and the test suites, which
+/// open many, only queue their short writes behind each other.
+static SQLITE_WRITERS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+std::thread_local! {
+    /// Whether this thread is inside the gate, so that a writer on a second connection (another database, in tests)
+    /// does not wait for itself.
+    static HOLDS_SQLITE_GATE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Leaves the gate when dropped, also when the transaction's work panics.
+struct SqliteTurn {
+    _guard: std::sync::MutexGuard<'static, ()>,
+}
+
+impl SqliteTurn {
+    /// Waits for this thread's turn to write; `None` when it already has it.
+    fn take() -> Option<SqliteTurn> {
+        if HOLDS_SQLITE_GATE.with(std::cell::Cell::get) {
+            return None;
+        }
+        // A writer that panicked inside left nothing behind to protect: its transaction was rolled back with its
+        // connection.
+        let guard = SQLITE_WRITERS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        HOLDS_SQLITE_GATE.with(|held| held.set(true));
+        Some(SqliteTurn { _guard: guard })
+    }
+}
+
+impl Drop for SqliteTurn {
+    fn drop(&mut self) {
+        HOLDS_SQLITE_GATE.with(|held| held.set(false));
+    }
+}
+
+/// Runs `f` in a transaction that writes: on PostgreSQL, or inside another transaction (a savepoint), as
+/// [`Connection::transaction`] does; as the outermost transaction on SQLite, after this process's writers ahead of
+/// it ([`SQLITE_WRITERS`]) and holding the write lock from its first statement.
+pub(crate) fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    type Manager = <DbConnection as Connection>::TransactionManager;
+
+    let DbConnection::Sqlite(lite) = conn else {
+        return conn.transaction(f);
+    };
+    if AnsiTransactionManager::transaction_manager_status_mut(lite)
+        .transaction_depth()?
+        .is_some()
+    {
+        return conn.transaction(f);
+    }
+    let _turn = SqliteTurn::take();
+    AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")?;
+    // As `Connection::transaction`: a failed commit is reported (diesel has rolled back), and a failed rollback
+    // outranks the caller's error unless the connection is already known to be broken.
+    match f(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => match Manager::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(e),
+            Err(rollback) => Err(rollback.into()),
+        },
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use jhe_consent::{ConsentOutcome, ConsentTransition};
 use jhe_domain::*;
 
-use crate::connection::DbConnection;
+use crate::connection::{DbConnection, write_transaction};
 use crate::error::StoreResult;
 use crate::rows::*;
 use crate::schema::{
@@ -159,7 +159,7 @@ fn write_transition(conn: &mut DbConnection, t: &ConsentTransition) -> StoreResu
 /// and its history entry; nothing for an unchanged one. One transaction, so a request's changes are all stored or
 /// none is.
 pub fn apply_consent_outcomes(conn: &mut DbConnection, outcomes: &[ConsentOutcome]) -> StoreResult<()> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         for outcome in outcomes {
             if let ConsentOutcome::Changed(transition) = outcome {
                 write_transition(conn, transition)?;

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use jhe_domain::*;
 
-use crate::connection::DbConnection;
+use crate::connection::{DbConnection, write_transaction};
 use crate::error::{StoreError, StoreResult};
 use crate::rows::*;
 use crate::schema::{observation_identifiers, observations};
@@ -49,7 +49,7 @@ pub fn insert_observations(
             identifiers: identifiers_json(&obs.identifiers),
         })
         .collect();
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let stored: Vec<ObservationRow> = match conn {
             DbConnection::Postgres(pg) => {
                 let mut stored = Vec::with_capacity(rows.len());

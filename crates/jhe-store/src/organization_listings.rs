@@ -8,7 +8,7 @@ use diesel::sql_types::{BigInt, Bool};
 use jhe_consent::{OrganizationVisibility, StudyVisibility};
 use jhe_domain::*;
 
-use crate::connection::DbConnection;
+use crate::connection::{DbConnection, write_transaction};
 use crate::error::StoreResult;
 use crate::rows::*;
 use crate::schema::{organizations, practitioner_organizations, practitioners, studies, users};
@@ -211,7 +211,7 @@ pub fn delete_organization_subtree(
     now: chrono::DateTime<chrono::Utc>,
 ) -> StoreResult<()> {
     use crate::schema::{consent_history, consents, study_patients};
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let subtree: Vec<i64> = organizations::table
             .filter(in_subtree_of(organization))
             .select(organizations::id)

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use jhe_domain::*;
 
-use crate::connection::DbConnection;
+use crate::connection::{DbConnection, write_transaction};
 use crate::error::{StoreError, StoreResult};
 use crate::rows::*;
 use crate::schema::{organizations, patient_organizations, practitioner_organizations};
@@ -101,7 +101,7 @@ pub fn delete_organization(conn: &mut DbConnection, id: OrganizationId) -> Store
 
 /// Gives a practitioner a role in an organization, replacing any role they had there.
 pub fn set_membership(conn: &mut DbConnection, membership: Membership) -> StoreResult<()> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let updated = diesel::update(
             practitioner_organizations::table
                 .filter(practitioner_organizations::practitioner_id.eq(membership.practitioner_id.get()))

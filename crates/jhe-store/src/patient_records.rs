@@ -13,7 +13,7 @@ use diesel::prelude::*;
 use jhe_consent::PatientVisibility;
 use jhe_domain::*;
 
-use crate::connection::{DbBackend, DbConnection};
+use crate::connection::{DbBackend, DbConnection, write_transaction};
 use crate::error::{StoreError, StoreResult};
 use crate::rows::*;
 use crate::schema::{
@@ -133,7 +133,7 @@ pub fn create_patient_record(
     new: &NewPatientRecord,
     now: DateTime<Utc>,
 ) -> StoreResult<PatientId> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let user = match crate::people::find_user_by_email(conn, &new.email)? {
             Some(user) => user.id,
             None => {
@@ -199,7 +199,7 @@ pub fn update_patient_record(
     identifiers: Option<&[Identifier]>,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let n = diesel::update(patients::table.find(patient.get()))
             .set(patients::last_updated.eq(to_db_time(now)))
             .execute(conn)?;
@@ -248,7 +248,7 @@ pub fn remove_patient_from_organization(
     actor: Option<UserId>,
     now: DateTime<Utc>,
 ) -> StoreResult<PatientRemoval> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         crate::organizations::unlink_patient(
             conn,
             PatientOrganization {

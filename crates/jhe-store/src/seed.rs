@@ -9,7 +9,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use jhe_domain::*;
 
-use crate::connection::DbConnection;
+use crate::connection::{DbConnection, write_transaction};
 use crate::error::StoreResult;
 use crate::schema::{
     codeable_concepts, data_sources, observations, organizations, patients, practitioners, studies, users,
@@ -503,7 +503,7 @@ fn demo_data_point(
 pub fn seed_demo(conn: &mut DbConnection, inputs: &mut SeedInputs<'_>) -> StoreResult<SeedReport> {
     let now = inputs.now;
     let mut report = SeedReport::default();
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         seed_settings(conn, inputs.site_url, now, &mut report)?;
         for &(id, system, code, text) in SCOPE_CODES {
             if !exists(

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use jhe_domain::*;
 
-use crate::connection::DbConnection;
+use crate::connection::{DbConnection, write_transaction};
 use crate::error::StoreResult;
 use crate::rows::*;
 use crate::schema::settings;
@@ -44,7 +44,7 @@ pub fn put_setting(
         settings::value_json.eq(j),
         settings::last_updated.eq(to_db_time(now)),
     );
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let updated = diesel::update(settings::table.filter(settings::key.eq(key)))
             .set(changes)
             .execute(conn)?;

@@ -14,7 +14,7 @@ use diesel::sql_types::{BigInt, Bool};
 use jhe_consent::StudyVisibility;
 use jhe_domain::*;
 
-use crate::connection::DbConnection;
+use crate::connection::{DbConnection, write_transaction};
 use crate::error::{StoreError, StoreResult};
 use crate::rows::*;
 use crate::schema::{
@@ -132,7 +132,7 @@ pub fn update_study(
     changes: &StudyChanges,
     now: DateTime<Utc>,
 ) -> StoreResult<Study> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let current: Study = studies::table
             .find(id.get())
             .select(StudyRow::as_select())

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use jhe_consent::PatientVisibility;
 use jhe_domain::*;
 
-use crate::connection::{DbBackend, DbConnection};
+use crate::connection::{DbBackend, DbConnection, write_transaction};
 use crate::error::{StoreError, StoreResult};
 use crate::rows::*;
 use crate::schema::{organizations, patients, practitioner_organizations, practitioners, users};
@@ -189,7 +189,7 @@ pub fn update_practitioner_names(
 /// Deletes a practitioner profile (with its memberships and API clients), then its login account when nothing else
 /// uses it; says whether the account went too. One transaction.
 pub fn delete_practitioner(conn: &mut DbConnection, id: PractitionerId) -> StoreResult<bool> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let practitioner = crate::people::get_practitioner(conn, id)?;
         let n = diesel::delete(practitioners::table.find(id.get())).execute(conn)?;
         if n == 0 {
