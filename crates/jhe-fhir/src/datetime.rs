@@ -4,7 +4,7 @@
 //! time zone it is in), [`parse_lenient_utc`] is the forgiving one used when deriving the effective time of data that
 //! is already stored, where a timestamp without an offset is read as UTC.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, SecondsFormat, Timelike, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, SecondsFormat, Timelike, Utc};
 
 /// Parses an RFC 3339 date-time with a time-zone offset (`Z` or `±hh:mm`), such as `2025-01-02T08:30:00-08:00`.
 /// A date-time without an offset is refused.
@@ -56,13 +56,67 @@ pub fn parse_full_date(text: &str) -> Option<NaiveDate> {
 /// Formats an instant the way the exchange writes `meta.lastUpdated` and `effectiveDateTime`: UTC with a `Z`,
 /// microseconds only when there are any (`2026-11-22T17:59:19.545845Z`, `2026-11-22T18:59:19Z`).
 pub fn format_instant(t: DateTime<Utc>) -> String {
+    let mut text = Vec::with_capacity(27);
+    push_instant(&mut text, t);
+    // Digits and ASCII punctuation only, so the conversion copies and never replaces anything.
+    String::from_utf8_lossy(&text).into_owned()
+}
+
+/// Appends [`format_instant`]'s text to `out` without allocating: digit by digit for years 0 to 9999, through
+/// chrono's RFC 3339 writer for the rest (which it writes with a sign and more digits).
+pub(crate) fn push_instant(out: &mut Vec<u8>, t: DateTime<Utc>) {
+    // Leap seconds are written as the 59th second, with their fraction.
     let micros = t.nanosecond() % 1_000_000_000 / 1_000;
+    let Ok(year) = u32::try_from(t.year()) else {
+        return push_instant_by_chrono(out, t, micros);
+    };
+    if year > 9999 {
+        return push_instant_by_chrono(out, t, micros);
+    }
+    let two =
+        |out: &mut Vec<u8>, n: u32| out.extend_from_slice(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8]);
+    two(out, year / 100);
+    two(out, year % 100);
+    out.push(b'-');
+    two(out, t.month());
+    out.push(b'-');
+    two(out, t.day());
+    out.push(b'T');
+    two(out, t.hour());
+    out.push(b':');
+    two(out, t.minute());
+    out.push(b':');
+    two(out, t.second());
+    push_micros(out, micros);
+    out.push(b'Z');
+}
+
+fn push_instant_by_chrono(out: &mut Vec<u8>, t: DateTime<Utc>, micros: u32) {
     let whole = t.with_nanosecond(0).unwrap_or(t);
     let base = whole.to_rfc3339_opts(SecondsFormat::Secs, true);
     match base.strip_suffix('Z') {
-        Some(stem) if micros != 0 => format!("{stem}.{micros:06}Z"),
-        _ => base,
+        Some(stem) => {
+            out.extend_from_slice(stem.as_bytes());
+            push_micros(out, micros);
+            out.push(b'Z');
+        }
+        None => out.extend_from_slice(base.as_bytes()),
     }
+}
+
+/// `.ffffff`, or nothing for a whole second.
+fn push_micros(out: &mut Vec<u8>, micros: u32) {
+    if micros == 0 {
+        return;
+    }
+    out.push(b'.');
+    let mut rest = micros;
+    let mut digits = [b'0'; 6];
+    for digit in digits.iter_mut().rev() {
+        *digit = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    out.extend_from_slice(&digits);
 }
 
 /// Like [`format_instant`] but with a `+00:00` offset instead of `Z` (the shape of the minimal resource a patient
@@ -120,5 +174,45 @@ mod tests {
         assert_eq!(format_instant_with_offset(t), "2026-05-06T07:08:09.004321+00:00");
         let t = t + chrono::Duration::nanoseconds(999);
         assert_eq!(format_instant(t), "2026-05-06T07:08:09.004321Z");
+    }
+
+    /// The text chrono's RFC 3339 writer gives, with the fraction cut to microseconds: what `format_instant` wrote
+    /// before it wrote digits itself.
+    fn by_chrono(t: DateTime<Utc>) -> String {
+        let micros = t.nanosecond() % 1_000_000_000 / 1_000;
+        let base = t
+            .with_nanosecond(0)
+            .unwrap()
+            .to_rfc3339_opts(SecondsFormat::Secs, true);
+        match base.strip_suffix('Z') {
+            Some(stem) if micros != 0 => format!("{stem}.{micros:06}Z"),
+            _ => base,
+        }
+    }
+
+    #[test]
+    fn instants_outside_four_digit_years_and_leap_seconds_print_as_chrono_prints_them() {
+        for t in [
+            Utc.with_ymd_and_hms(10_000, 1, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(-1, 12, 31, 23, 59, 59).unwrap() + chrono::Duration::microseconds(7),
+            Utc.with_ymd_and_hms(0, 1, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap(),
+            chrono::NaiveDate::from_ymd_opt(2016, 12, 31)
+                .unwrap()
+                .and_hms_micro_opt(23, 59, 59, 1_250_000)
+                .unwrap()
+                .and_utc(),
+        ] {
+            assert_eq!(format_instant(t), by_chrono(t), "{t:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn instants_print_as_chrono_prints_them(seconds in -400_000_000_000i64..400_000_000_000, nanos in 0u32..2_000_000_000) {
+            if let Some(t) = DateTime::from_timestamp(seconds, nanos) {
+                proptest::prop_assert_eq!(format_instant(t), by_chrono(t));
+            }
+        }
     }
 }

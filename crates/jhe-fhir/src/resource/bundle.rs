@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::datatypes::{BundleTag, Meta};
+use super::json::{push_string, push_unsigned};
 use super::outcome::OperationOutcome;
 
 /// `Bundle.type`.
@@ -159,6 +160,86 @@ impl<R> Bundle<R> {
             total: None,
             link: Vec::new(),
             entry,
+        }
+    }
+}
+
+/// A searchset Bundle written straight to bytes, one entry at a time: exactly what serde_json writes for
+/// [`Bundle::searchset`]`(total, link, entries)` when each entry holds only its resource, without holding the
+/// resources. With [`super::write_observation_json`] it serves a page of observations at about a quarter of the
+/// cost of building and serializing the resources.
+#[derive(Debug)]
+pub struct SearchsetJson {
+    out: Vec<u8>,
+    entries: usize,
+}
+
+impl SearchsetJson {
+    /// Starts the Bundle, in a buffer of `capacity` bytes (what the whole page is expected to take).
+    pub fn new(total: u64, link: &[BundleLink], capacity: usize) -> Self {
+        let mut out = Vec::with_capacity(capacity);
+        out.extend_from_slice(br#"{"resourceType":"Bundle","type":"searchset","total":"#);
+        push_unsigned(&mut out, total);
+        if !link.is_empty() {
+            out.extend_from_slice(br#","link":["#);
+            for (i, l) in link.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(br#"{"relation":"#);
+                push_string(&mut out, &l.relation);
+                out.extend_from_slice(br#","url":"#);
+                push_string(&mut out, &l.url);
+                out.push(b'}');
+            }
+            out.push(b']');
+        }
+        out.extend_from_slice(br#","entry":["#);
+        SearchsetJson { out, entries: 0 }
+    }
+
+    /// Adds an entry; `write_resource` appends its resource, one JSON object.
+    pub fn entry(&mut self, write_resource: impl FnOnce(&mut Vec<u8>)) {
+        if self.entries > 0 {
+            self.out.push(b',');
+        }
+        self.out.extend_from_slice(br#"{"resource":"#);
+        write_resource(&mut self.out);
+        self.out.push(b'}');
+        self.entries += 1;
+    }
+
+    /// The finished Bundle.
+    pub fn finish(mut self) -> Vec<u8> {
+        self.out.extend_from_slice(b"]}");
+        self.out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn a_searchset_is_written_as_serde_json_writes_the_bundle(
+            total in any::<u64>(),
+            links in proptest::collection::vec((".{0,12}", ".{0,40}"), 0..4),
+            resources in proptest::collection::vec(proptest::collection::btree_map("[a-z\\\"]{1,6}", any::<i64>(), 0..4), 0..5),
+        ) {
+            let link: Vec<BundleLink> = links.iter().map(|(r, u)| BundleLink::new(r, u.clone())).collect();
+            let resources: Vec<serde_json::Value> = resources.into_iter().map(|m| serde_json::json!(m)).collect();
+            let mut ours = SearchsetJson::new(total, &link, 0);
+            for resource in &resources {
+                ours.entry(|out| serde_json::to_writer(out, resource).unwrap());
+            }
+            let entries = resources
+                .iter()
+                .map(|r| BundleEntry { full_url: None, resource: Some(r.clone()), request: None, response: None })
+                .collect();
+            let bundle: Bundle = Bundle::searchset(total, link, entries);
+            prop_assert_eq!(ours.finish(), serde_json::to_vec(&bundle).unwrap());
         }
     }
 }

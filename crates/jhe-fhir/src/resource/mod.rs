@@ -7,6 +7,7 @@
 mod bundle;
 mod capability;
 mod datatypes;
+mod json;
 mod observation;
 mod outcome;
 mod patient;

@@ -28,17 +28,18 @@ pub(crate) fn fhir_error(error: ApiError) -> StyledError {
 /// Answers with a FHIR resource, as `application/fhir+json` when the client asks for it and `application/json`
 /// otherwise (the reference's default).
 pub(crate) fn fhir_response(req: &HttpRequest, status: StatusCode, body: &impl Serialize) -> HttpResponse {
-    fhir_response_sized(req, status, body, 1024)
+    let mut bytes = Vec::with_capacity(1024);
+    match serde_json::to_writer(&mut bytes, body) {
+        Ok(()) => fhir_json_response(req, status, bytes),
+        Err(e) => fhir_error(ApiError::Internal(format!(
+            "cannot serialize a FHIR resource: {e}"
+        )))
+        .error_response_owned(),
+    }
 }
 
-/// [`fhir_response`] for a body of about `expected_len` bytes: serialized into one buffer of that size, not one
-/// that doubles its way up (a search page of a hundred observations is over 100 KB).
-pub(crate) fn fhir_response_sized(
-    req: &HttpRequest,
-    status: StatusCode,
-    body: &impl Serialize,
-    expected_len: usize,
-) -> HttpResponse {
+/// [`fhir_response`] for a resource already written as JSON (a search page, see `jhe_fhir::resource::SearchsetJson`).
+pub(crate) fn fhir_json_response(req: &HttpRequest, status: StatusCode, json: Vec<u8>) -> HttpResponse {
     let wants_fhir = req
         .headers()
         .get(header::ACCEPT)
@@ -49,14 +50,7 @@ pub(crate) fn fhir_response_sized(
     } else {
         "application/json"
     };
-    let mut bytes = Vec::with_capacity(expected_len);
-    match serde_json::to_writer(&mut bytes, body) {
-        Ok(()) => HttpResponse::build(status).content_type(content_type).body(bytes),
-        Err(e) => fhir_error(ApiError::Internal(format!(
-            "cannot serialize a FHIR resource: {e}"
-        )))
-        .error_response_owned(),
-    }
+    HttpResponse::build(status).content_type(content_type).body(json)
 }
 
 /// Request bodies must be JSON: `application/json` or `application/fhir+json` (a missing type is read as JSON).
